@@ -1,0 +1,89 @@
+"""openai-cost: the exact, dated cost of every OpenAI API call.
+
+```python
+import openai_cost as oc
+
+cost = oc.cost_of(response)                      # any response, stream, usage or Batch line
+cost = oc.cost_of({"prompt_tokens": 1200, "completion_tokens": 300}, model="gpt-4o")
+print(cost.total, cost.lines)
+```
+
+Only the standard library is imported here; the tokenizer, database driver, CLI and tracking
+code load when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    BudgetExceededError,
+    ConfigError,
+    LedgerError,
+    OpenAICostError,
+    PriceDataError,
+    PricingError,
+    PricingWarning,
+    TokenizerUnavailableError,
+    UnknownModelError,
+    UsageError,
+)
+from .types import Call, Cost, CostLine, ModelPrice, PricePeriod, Usage
+
+if TYPE_CHECKING:
+    from ._api import cost_of
+    from .catalog import Catalog, catalog
+    from .usage import extract_usage
+
+__all__ = [
+    "BudgetExceededError",
+    "Call",
+    "Catalog",
+    "ConfigError",
+    "Cost",
+    "CostLine",
+    "LedgerError",
+    "ModelPrice",
+    "OpenAICostError",
+    "PriceDataError",
+    "PricePeriod",
+    "PricingError",
+    "PricingWarning",
+    "TokenizerUnavailableError",
+    "UnknownModelError",
+    "Usage",
+    "UsageError",
+    "__version__",
+    "catalog",
+    "cost_of",
+    "extract_usage",
+]
+
+# name -> module that defines it; loaded on first attribute access so import stays cheap.
+_LAZY: dict[str, str] = {
+    "Catalog": "catalog",
+    "catalog": "catalog",
+    "cost_of": "_api",
+    "extract_usage": "usage",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value: Any = version("openai-cost")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            value = "0+unknown"
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,54 @@
+"""The ``openai-cost`` command line: a thin click layer over the public API.
+
+Commands live in modules of this package and are imported only when they run (see
+``_COMMANDS``), so ``openai-cost price`` does not pay for the ledger or the tokenizer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from ..errors import OpenAICostError
+from ._common import prices_option
+
+__all__ = ["main"]
+
+# command name -> "module:function" inside this package
+_COMMANDS: dict[str, str] = {
+    "price": "catalog_cmds:price",
+    "models": "catalog_cmds:models",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        mod, _, attr = target.partition(":")
+        cmd = getattr(importlib.import_module(f"{__name__}.{mod}"), attr)
+        assert isinstance(cmd, click.Command)
+        return cmd
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OpenAICostError as e:
+            raise click.ClickException(str(e)) from e
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="openai-cost", prog_name="openai-cost")
+@prices_option
+def main() -> None:
+    """Exact, dated cost of OpenAI API calls: price usages, list prices, analyze logs.
+
+    Every command accepts --prices FILE (also OPENAI_COST_PRICES) to add or override models
+    from your own TOML price file, and --json for scripts.
+    """

@@ -1,0 +1,95 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import click
+
+from ..catalog import Catalog, catalog, to_date
+
+__all__ = [
+    "date_type",
+    "echo_json",
+    "get_catalog",
+    "json_option",
+    "prices_option",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PRICES_KEY = "openai_cost_prices"
+
+
+def _remember_prices(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:
+        root = ctx.find_root()
+        root.meta.setdefault(_PRICES_KEY, [])
+        root.meta[_PRICES_KEY].extend(value)
+
+
+def prices_option(f: F) -> F:
+    """``--prices FILE`` (repeatable): extra price files, on the group and on every command."""
+    return click.option(
+        "--prices",
+        "prices",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=_remember_prices,
+        is_eager=True,
+        help="A TOML price file to add or override models (repeatable; also "
+        "OPENAI_COST_PRICES).",
+    )(f)
+
+
+def json_option(f: F) -> F:
+    """``--json``: machine-readable output."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+
+
+def get_catalog() -> Catalog:
+    """The catalog with every --prices file given on the command line loaded."""
+    ctx = click.get_current_context()
+    files = ctx.find_root().meta.get(_PRICES_KEY, [])
+    if not files:
+        return catalog()
+    cat = Catalog.bundled()
+    env = os.environ.get("OPENAI_COST_PRICES")
+    for f in [*(env.split(os.pathsep) if env else []), *files]:
+        if f:
+            cat.load(f)
+    return cat
+
+
+class _DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return to_date(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; use YYYY-MM-DD", param, ctx)
+
+
+date_type = _DateType()
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return str(o)
+    if isinstance(o, date):
+        return o.isoformat()
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON; Decimals become strings, dates ISO strings."""
+    click.echo(json.dumps(data, indent=2, default=_default))

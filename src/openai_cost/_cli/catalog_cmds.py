@@ -1,0 +1,232 @@
+"""``openai-cost price`` and ``openai-cost models``."""
+
+from __future__ import annotations
+
+import fnmatch
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ..pricing import price as price_usage
+from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
+from ._common import date_type, echo_json, get_catalog, json_option, prices_option
+from ._console import console, money, rate_str
+
+__all__ = ["models", "price"]
+
+
+@click.command()
+@click.argument("model")
+@click.option("--input", "-i", "input_tokens", type=click.IntRange(min=0), default=0,
+              help="Input (prompt) tokens, all of them: cached, audio and image included.")
+@click.option("--output", "-o", "output_tokens", type=click.IntRange(min=0), default=0,
+              help="Output (completion) tokens, reasoning and audio included.")
+@click.option("--cached", type=click.IntRange(min=0), default=0,
+              help="Cached input tokens (part of --input).")
+@click.option("--cache-write", type=click.IntRange(min=0), default=0,
+              help="Input tokens written to the prompt cache (part of --input).")
+@click.option("--audio-in", type=click.IntRange(min=0), default=0,
+              help="Audio input tokens (part of --input).")
+@click.option("--cached-audio", type=click.IntRange(min=0), default=0,
+              help="Cached audio input tokens (part of --cached and --audio-in).")
+@click.option("--image-in", type=click.IntRange(min=0), default=0,
+              help="Image input tokens (part of --input).")
+@click.option("--audio-out", type=click.IntRange(min=0), default=0,
+              help="Audio output tokens (part of --output).")
+@click.option("--image-out", type=click.IntRange(min=0), default=0,
+              help="Image output tokens (part of --output).")
+@click.option("--reasoning", type=click.IntRange(min=0), default=0,
+              help="Reasoning tokens (part of --output; billed as output).")
+@click.option("--characters", type=click.IntRange(min=0), default=0,
+              help="Input characters (tts-1, tts-1-hd).")
+@click.option("--seconds", type=click.FloatRange(min=0), default=None,
+              help="Seconds of audio (whisper-1).")
+@click.option("--web-search", type=click.IntRange(min=0), default=0,
+              help="Web search tool calls.")
+@click.option("--file-search", type=click.IntRange(min=0), default=0,
+              help="File search tool calls.")
+@click.option("--batch", is_flag=True, help="Price at Batch API rates.")
+@click.option("--tier", type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
+              default=None, help="service_tier of the call.")
+@click.option("--at", "at", type=date_type, default=None,
+              help="Price at this date (YYYY-MM-DD); default today.")
+@json_option
+@prices_option
+def price(
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cached: int,
+    cache_write: int,
+    audio_in: int,
+    cached_audio: int,
+    image_in: int,
+    audio_out: int,
+    image_out: int,
+    reasoning: int,
+    characters: int,
+    seconds: float | None,
+    web_search: int,
+    file_search: int,
+    batch: bool,
+    tier: str | None,
+    at: date | None,
+    as_json: bool,
+) -> None:
+    """Price a usage typed by hand.
+
+    \b
+    Examples:
+      openai-cost price gpt-4o --input 2006 --cached 1920 --output 300
+      openai-cost price gpt-5 --input 10000 --output 2000 --reasoning 1500 --tier flex
+      openai-cost price o1-mini --input 1000 --output 500 --at 2025-01-08 --json
+    """
+    if batch and tier in ("flex", "priority", "fast"):
+        raise click.UsageError("--batch and --tier flex/priority exclude each other")
+    tools = {k: v for k, v in (("web_search_call", web_search),
+                               ("file_search_call", file_search)) if v}
+    usage = Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cached_tokens=cached,
+        cache_write_tokens=cache_write,
+        audio_input_tokens=audio_in,
+        cached_audio_tokens=cached_audio,
+        image_input_tokens=image_in,
+        audio_output_tokens=audio_out,
+        image_output_tokens=image_out,
+        reasoning_tokens=reasoning,
+        characters=characters,
+        audio_seconds=Decimal(str(seconds)) if seconds is not None else Decimal(0),
+        tool_calls=tools,
+    )
+    mp = get_catalog().resolve(model, at)
+    cost = price_usage(usage, mp, tier=tier, batch=batch)
+    if as_json:
+        echo_json(cost.to_dict())
+        return
+    from rich.table import Table
+
+    title = f"{cost.model} · {cost.tier} · prices since {cost.price_since}"
+    if mp.requested and mp.requested != mp.model:
+        title = f"{mp.requested} → {title}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("dimension")
+    table.add_column("units", justify="right")
+    table.add_column("rate", justify="right")
+    table.add_column("amount", justify="right")
+    table.add_column("note", overflow="fold")
+    for ln in cost.lines:
+        units = f"{ln.units:,}" if isinstance(ln.units, int) else f"{ln.units:.4f}"
+        table.add_row(ln.dimension, units, f"${rate_str(ln.rate)} / {ln.unit}",
+                      money(ln.amount), ln.note or "")
+    table.add_section()
+    table.add_row("total", "", "", money(cost.total), "", style="bold")
+    console().print(table)
+
+
+# ---------------------------------------------------------------------------- models
+
+_TIER_COLUMNS = ("input", "cached_input", "cache_write", "output")
+
+
+def _scaled(rate: Decimal, key: str, per_k: bool) -> Decimal:
+    if per_k and key in TOKEN_DIMENSIONS:
+        return rate / 1000
+    return rate
+
+
+def model_row(mp: ModelPrice, per_k: bool) -> dict[str, Any]:
+    """One model's rates as a flat dict of decimal strings (``models --json``)."""
+    p = mp.period
+    row: dict[str, Any] = {"model": mp.requested or mp.model}
+    if mp.requested and mp.requested != mp.model:
+        row["resolves_to"] = mp.model
+
+    def put(prefix: str, rates: Rates | None, keys: Any = None) -> None:
+        if not rates:
+            return
+        for k, v in rates.items():
+            if keys is None or k in keys:
+                row[prefix + k] = str(_scaled(v, k, per_k))
+
+    put("", p.standard)
+    put("batch_", p.batch, TOKEN_DIMENSIONS)
+    put("flex_", p.flex, TOKEN_DIMENSIONS)
+    put("priority_", p.priority, TOKEN_DIMENSIONS)
+    for k, v in sorted(p.per_image.items()):
+        row[f"image:{k}"] = str(v)
+    if p.long_context:
+        row["long_context_threshold"] = p.long_context.threshold
+        put("long_context_", p.long_context.standard, TOKEN_DIMENSIONS)
+    row["unit"] = "per 1K tokens" if per_k else "per 1M tokens"
+    row["since"] = p.since.isoformat()
+    row["since_exact"] = p.since_exact
+    if p.confidence:
+        row["confidence"] = p.confidence
+    row["source"] = p.source
+    return row
+
+
+def _matches(name: str, pattern: str | None) -> bool:
+    if not pattern:
+        return True
+    pattern = pattern.lower()
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatch(name.lower(), pattern)
+    return pattern in name.lower()
+
+
+@click.command()
+@click.argument("pattern", required=False)
+@click.option("--at", "at", type=date_type, default=None,
+              help="Show the prices in force on this date (YYYY-MM-DD); default today.")
+@click.option("--per", type=click.Choice(["1k", "1m"], case_sensitive=False), default="1m",
+              show_default=True, help="Token rates per 1K or per 1M tokens.")
+@click.option("--wide", is_flag=True, help="Every column: flex, priority, image, long context.")
+@json_option
+@prices_option
+def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: bool) -> None:
+    """List the catalog's models and their rates at a date.
+
+    PATTERN filters by name: a substring (``4o-mini``) or a glob (``gpt-5*``).
+
+    \b
+    Examples:
+      openai-cost models gpt-4o --at 2025-01-08 --per 1k
+      openai-cost models 'o3*' --json
+    """
+    per_k = per.lower() == "1k"
+    rows = [model_row(mp, per_k)
+            for mp in get_catalog().models(at)
+            if _matches(mp.requested or mp.model, pattern)]
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        raise click.ClickException(f"no model matches {pattern!r}" + (f" on {at}" if at else ""))
+    from rich.table import Table
+
+    cols = [("input", "Input"), ("batch_input", "Batch in"), ("cached_input", "Cached in"),
+            ("output", "Output"), ("batch_output", "Batch out"), ("audio_input", "Audio in"),
+            ("audio_output", "Audio out"), ("cache_write", "Cache write")]
+    if wide:
+        cols += [("cached_audio_input", "Cached audio"), ("image_input", "Image in"),
+                 ("image_output", "Image out"), ("flex_input", "Flex in"),
+                 ("flex_output", "Flex out"), ("priority_input", "Priority in"),
+                 ("priority_output", "Priority out"), ("long_context_input", "Long in"),
+                 ("long_context_output", "Long out")]
+    unit = "per 1K tokens" if per_k else "per 1M tokens"
+    table = Table(title=f"OpenAI prices, USD {unit}, at {at or 'today'}", title_justify="left")
+    table.add_column("Model", no_wrap=True)
+    for _, label in cols:
+        table.add_column(label, justify="right")
+    table.add_column("Since")
+    for r in rows:
+        name = r["model"] + (f" → {r['resolves_to']}" if "resolves_to" in r else "")
+        since = r["since"] + ("" if r["since_exact"] else "*")
+        table.add_row(name, *(r.get(k, "") for k, _ in cols), since)
+    console().print(table)
+    console().print("[dim]* first date the price was observed; empty cell: no price listed[/dim]")

@@ -1,0 +1,101 @@
+"""Every exception and warning openai-cost raises.
+
+```
+OpenAICostError
+├── PricingError
+│   ├── UnknownModelError        (also LookupError)
+│   └── PriceDataError           (also ValueError; bad data file)
+├── UsageError                   (also ValueError; unreadable or contradictory usage)
+├── BudgetExceededError
+├── TokenizerUnavailableError
+├── LedgerError
+└── ConfigError
+
+PricingWarning (UserWarning)     doubtful but usable input, e.g. an unknown usage key
+```
+
+Catch `OpenAICostError` to catch everything; each leaf also inherits the matching builtin, so
+`except LookupError` or `except ValueError` keep working.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+__all__ = [
+    "BudgetExceededError",
+    "ConfigError",
+    "LedgerError",
+    "OpenAICostError",
+    "PriceDataError",
+    "PricingError",
+    "PricingWarning",
+    "TokenizerUnavailableError",
+    "UnknownModelError",
+    "UsageError",
+]
+
+
+class OpenAICostError(Exception):
+    """Base class of every error raised by openai-cost."""
+
+
+class PricingError(OpenAICostError):
+    """A usage could not be priced: no rate for a dimension, tier or date."""
+
+
+class UnknownModelError(PricingError, LookupError):
+    """The catalog has no model by that name (at that date)."""
+
+    def __init__(self, model: str, suggestions: list[str] | tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.suggestions = tuple(suggestions)
+        msg = f"unknown model {model!r}"
+        if self.suggestions:
+            msg += "; closest known: " + ", ".join(self.suggestions)
+        msg += " (add it with a custom price file: catalog().load(path) or OPENAI_COST_PRICES)"
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would repr() the message otherwise
+        return str(self.args[0])
+
+
+class PriceDataError(PricingError, ValueError):
+    """A price data file is malformed: the message names the file, the entry and the field."""
+
+
+class UsageError(OpenAICostError, ValueError):
+    """A usage is unreadable or contradicts itself (cached > input, a negative count...)."""
+
+
+class BudgetExceededError(OpenAICostError):
+    """A call would take spending past a budget's limit."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit_usd: Decimal | None = None,
+        spent_usd: Decimal | None = None,
+        estimate_usd: Decimal | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+        self.estimate_usd = estimate_usd
+
+
+class TokenizerUnavailableError(OpenAICostError):
+    """No tokenizer can be loaded for a model (unknown encoding, missing files)."""
+
+
+class LedgerError(OpenAICostError):
+    """The ledger could not be opened, migrated, written or read."""
+
+
+class ConfigError(OpenAICostError, ValueError):
+    """A setting, environment variable or config file is invalid."""
+
+
+class PricingWarning(UserWarning):
+    """Doubtful but usable input: an unknown usage key, an assumed rate, a derived price."""

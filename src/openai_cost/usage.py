@@ -1,0 +1,262 @@
+"""Read usage objects, as the API returns them, into `Usage`.
+
+`usage_from_mapping` understands every ``usage`` shape of the OpenAI API, as a dict or an
+``openai`` SDK object:
+
+* Chat Completions / legacy Completions / Embeddings / Assistants: ``prompt_tokens``,
+  ``completion_tokens``, ``prompt_tokens_details``, ``completion_tokens_details``;
+* Responses: ``input_tokens``, ``output_tokens``, ``input_tokens_details``,
+  ``output_tokens_details``;
+* Realtime ``response.done``: ``input_token_details`` (per modality, cached per modality),
+  ``output_token_details``;
+* Transcription: ``type: "tokens"`` (with ``input_token_details``) or ``type: "duration"``
+  (``seconds``);
+* Images (GPT Image): ``input_tokens_details.text_tokens`` / ``image_tokens``; output tokens are
+  image tokens unless ``output_tokens_details`` says otherwise.
+
+Whole responses (with ``model``, ``created``, ``service_tier``, tool-call items, streams and
+Batch lines) are read by `extract_usage`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from .errors import PricingWarning, UsageError
+from .types import Call, Usage
+
+__all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
+
+_KNOWN_TOP = frozenset(
+    {
+        "prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
+        "completion_tokens_details", "input_tokens", "output_tokens", "input_tokens_details",
+        "output_tokens_details", "input_token_details", "output_token_details", "type",
+        "seconds",
+    }
+)
+_KNOWN_IN = frozenset(
+    {"cached_tokens", "audio_tokens", "cache_write_tokens", "image_tokens", "text_tokens",
+     "cached_tokens_details"}
+)
+_KNOWN_OUT = frozenset(
+    {"reasoning_tokens", "audio_tokens", "accepted_prediction_tokens",
+     "rejected_prediction_tokens", "image_tokens", "text_tokens"}
+)
+
+
+def as_mapping(obj: Any) -> Mapping[str, Any] | None:
+    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None."""
+    if isinstance(obj, Mapping):
+        return obj
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        data = dump()
+        if isinstance(data, Mapping):
+            return data
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        data = to_dict()
+        if isinstance(data, Mapping):
+            return data
+    return None
+
+
+def _int(d: Mapping[str, Any] | None, key: str, where: str) -> int:
+    if d is None:
+        return 0
+    v = d.get(key)
+    if v is None:
+        return 0
+    if type(v) is int:
+        if v < 0:
+            raise UsageError(f"{where}{key} must be >= 0, got {v}")
+        return v
+    if isinstance(v, float) and not isinstance(v, bool):
+        if math.isfinite(v) and v.is_integer() and v >= 0:
+            return int(v)
+    raise UsageError(f"{where}{key} must be a whole number of tokens >= 0, got {v!r}")
+
+
+def _sub(d: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    m = as_mapping(v)
+    if m is None:
+        raise UsageError(f"usage.{key} must be an object, got {type(v).__name__}")
+    return m
+
+
+def _warn_unknown(d: Mapping[str, Any] | None, known: frozenset[str], where: str) -> None:
+    if d is None:
+        return
+    for k, v in d.items():
+        if k not in known and v:
+            warnings.warn(
+                f"unknown usage field {where}{k}={v!r} was not priced; "
+                "update openai-cost if it is billable",
+                PricingWarning,
+                stacklevel=4,
+            )
+
+
+def usage_from_mapping(
+    data: Mapping[str, Any] | Any, *, kind: str | None = None
+) -> Usage:
+    """Normalise one ``usage`` object (dict or SDK object) into `Usage`.
+
+    Args:
+        data: the ``usage`` object of a response.
+        kind: ``"image"`` when it came from the Images API (output tokens are image tokens);
+            otherwise the shape is detected from the keys.
+
+    Raises:
+        UsageError: the object is not a usage, a count is negative, fractional or not a number,
+            or the details contradict the totals.
+    """
+    d = as_mapping(data)
+    if d is None:
+        raise UsageError(f"expected a usage object (mapping), got {type(data).__name__}")
+    if "prompt_tokens" in d:
+        return _chat(d)
+    if d.get("type") == "duration" or ("seconds" in d and "input_tokens" not in d):
+        return _duration(d)
+    if "input_tokens" in d or "output_tokens" in d:
+        if "input_token_details" in d or "output_token_details" in d:
+            return _realtime(d)
+        return _responses(d, kind)
+    raise UsageError(
+        "not a usage object: expected prompt_tokens/completion_tokens (Chat, Embeddings), "
+        f"input_tokens/output_tokens (Responses, Realtime, audio, images) or seconds; "
+        f"got keys {sorted(d)[:8]}"
+    )
+
+
+def _chat(d: Mapping[str, Any]) -> Usage:
+    _warn_unknown(d, _KNOWN_TOP, "")
+    pd = _sub(d, "prompt_tokens_details")
+    cd = _sub(d, "completion_tokens_details")
+    _warn_unknown(pd, _KNOWN_IN, "prompt_tokens_details.")
+    _warn_unknown(cd, _KNOWN_OUT, "completion_tokens_details.")
+    return Usage(
+        input_tokens=_int(d, "prompt_tokens", ""),
+        output_tokens=_int(d, "completion_tokens", ""),
+        cached_tokens=_int(pd, "cached_tokens", "prompt_tokens_details."),
+        cache_write_tokens=_int(pd, "cache_write_tokens", "prompt_tokens_details."),
+        audio_input_tokens=_int(pd, "audio_tokens", "prompt_tokens_details."),
+        image_input_tokens=_int(pd, "image_tokens", "prompt_tokens_details."),
+        reasoning_tokens=_int(cd, "reasoning_tokens", "completion_tokens_details."),
+        audio_output_tokens=_int(cd, "audio_tokens", "completion_tokens_details."),
+        rejected_prediction_tokens=_int(
+            cd, "rejected_prediction_tokens", "completion_tokens_details."
+        ),
+        accepted_prediction_tokens=_int(
+            cd, "accepted_prediction_tokens", "completion_tokens_details."
+        ),
+    )
+
+
+def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
+    _warn_unknown(d, _KNOWN_TOP, "")
+    idt = _sub(d, "input_tokens_details")
+    odt = _sub(d, "output_tokens_details")
+    _warn_unknown(idt, _KNOWN_IN, "input_tokens_details.")
+    _warn_unknown(odt, _KNOWN_OUT, "output_tokens_details.")
+    output = _int(d, "output_tokens", "")
+    image_in = _int(idt, "image_tokens", "input_tokens_details.")
+    audio_in = _int(idt, "audio_tokens", "input_tokens_details.")
+    is_image = kind == "image" or (
+        kind is None
+        and idt is not None
+        and ("image_tokens" in idt or "text_tokens" in idt)
+        and "cached_tokens" not in idt
+        and audio_in == 0
+    )
+    if is_image and odt is None:
+        image_out = output  # before gpt-image-1.5 every output token was an image token
+    else:
+        image_out = _int(odt, "image_tokens", "output_tokens_details.")
+    return Usage(
+        input_tokens=_int(d, "input_tokens", ""),
+        output_tokens=output,
+        cached_tokens=_int(idt, "cached_tokens", "input_tokens_details."),
+        cache_write_tokens=_int(idt, "cache_write_tokens", "input_tokens_details."),
+        audio_input_tokens=audio_in,
+        image_input_tokens=image_in,
+        reasoning_tokens=_int(odt, "reasoning_tokens", "output_tokens_details."),
+        audio_output_tokens=_int(odt, "audio_tokens", "output_tokens_details."),
+        image_output_tokens=image_out,
+    )
+
+
+def _realtime(d: Mapping[str, Any]) -> Usage:
+    _warn_unknown(d, _KNOWN_TOP, "")
+    idt = _sub(d, "input_token_details")
+    odt = _sub(d, "output_token_details")
+    _warn_unknown(idt, _KNOWN_IN, "input_token_details.")
+    _warn_unknown(odt, _KNOWN_OUT, "output_token_details.")
+    cdt = _sub(idt, "cached_tokens_details") if idt is not None else None
+    where = "input_token_details.cached_tokens_details."
+    return Usage(
+        input_tokens=_int(d, "input_tokens", ""),
+        output_tokens=_int(d, "output_tokens", ""),
+        cached_tokens=_int(idt, "cached_tokens", "input_token_details."),
+        audio_input_tokens=_int(idt, "audio_tokens", "input_token_details."),
+        image_input_tokens=_int(idt, "image_tokens", "input_token_details."),
+        cached_audio_tokens=_int(cdt, "audio_tokens", where),
+        cached_image_tokens=_int(cdt, "image_tokens", where),
+        audio_output_tokens=_int(odt, "audio_tokens", "output_token_details."),
+    )
+
+
+def _duration(d: Mapping[str, Any]) -> Usage:
+    secs = d.get("seconds")
+    if isinstance(secs, bool) or not isinstance(secs, (int, float, str, Decimal)):
+        raise UsageError(f"usage.seconds must be a number of seconds, got {secs!r}")
+    try:
+        value = Decimal(str(secs))
+    except ArithmeticError as e:
+        raise UsageError(f"usage.seconds must be a number of seconds, got {secs!r}") from e
+    if not value.is_finite() or value < 0:
+        raise UsageError(f"usage.seconds must be a finite number >= 0, got {secs!r}")
+    return Usage(audio_seconds=value)
+
+
+def extract_usage(obj: Any) -> Call:
+    """Read a whole response (dict, SDK object or JSON text) into a `Call`.
+
+    Raises:
+        UsageError: no usage can be found in ``obj``.
+    """
+    import json
+    from datetime import datetime, timezone
+
+    if isinstance(obj, (str, bytes)):
+        try:
+            obj = json.loads(obj)
+        except ValueError as e:
+            raise UsageError(f"not valid JSON: {e}") from e
+    d = as_mapping(obj)
+    if d is None:
+        raise UsageError(f"cannot read a response from {type(obj).__name__}")
+    u = d.get("usage")
+    if u is None:
+        raise UsageError("the response has no usage")
+    created = d.get("created") or d.get("created_at")
+    created_at = (
+        datetime.fromtimestamp(created, tz=timezone.utc)
+        if isinstance(created, (int, float)) and not isinstance(created, bool)
+        else None
+    )
+    return Call(
+        model=d.get("model"),
+        usage=usage_from_mapping(u),
+        service_tier=d.get("service_tier"),
+        created_at=created_at,
+        request_id=d.get("id"),
+    )
