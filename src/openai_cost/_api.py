@@ -37,7 +37,7 @@ def cost_of(
     """Price a usage or a whole response.
 
     Args:
-        obj: a `Usage`; a ``usage`` object as the API returns it (dict or ``openai`` SDK
+        obj: a `Usage` or `Call`; a ``usage`` object as the API returns it (dict or ``openai`` SDK
             object, any API shape); or a whole response, stream, event or Batch output line
             (dict, SDK object or JSON text), read with `extract_usage`.
         model: the model to price with. Required for a bare usage; overrides the model a
@@ -60,6 +60,9 @@ def cost_of(
     call: Call | None = None
     if isinstance(obj, Usage):
         usage = obj
+    elif isinstance(obj, Call):
+        call = obj
+        usage = obj.usage
     else:
         m = obj if type(obj) is dict else (None if isinstance(obj, (str, bytes)) else
                                              as_mapping(obj))
