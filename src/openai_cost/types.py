@@ -23,6 +23,7 @@ __all__ = [
     "TIERS",
     "TOKEN_DIMENSIONS",
     "Call",
+    "CallRecord",
     "Cost",
     "CostLine",
     "LineKind",
@@ -505,3 +506,49 @@ class Call:
     """Response or request id, when present."""
     custom_id: str | None = None
     """Batch `custom_id`, when present."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One row of the ledger: a tracked (or imported) call, priced or not."""
+
+    request_id: str
+    """Unique id of the billed attempt (response id or ``x-request-id``); the ledger never
+    stores the same id twice."""
+    created_at: datetime
+    """When the call was made (timezone-aware UTC)."""
+    status: str
+    """``ok``, ``error`` (the API answered with an error: no cost) or ``incomplete`` (a stream
+    abandoned or cut before its usage arrived)."""
+    model_requested: str | None = None
+    """Model named in the request (an Azure deployment name, an alias...)."""
+    model: str | None = None
+    """Model as the response reported it."""
+    model_resolved: str | None = None
+    """Catalog id that priced it (None when unpriced)."""
+    endpoint: str | None = None
+    """API shape, e.g. ``chat.completions``, ``responses``, ``embeddings``."""
+    tier: str | None = None
+    """Tier priced (``default``, ``flex``, ``priority``, ``batch``...)."""
+    usage: Usage | None = None
+    """Normalised usage (None when the response carried none)."""
+    cost: Cost | None = None
+    """The priced cost (None when unpriced or failed)."""
+    unpriced_reason: str | None = None
+    """Why there is no cost although usage exists (unknown model, no rate...)."""
+    http_status: int | None = None
+    """HTTP status of the attempt."""
+    latency_ms: float | None = None
+    """Wall time of the HTTP attempt in milliseconds."""
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Caller's tags (project, user, feature...)."""
+
+    @property
+    def total_usd(self) -> Decimal | None:
+        """The cost's total, or None when unpriced."""
+        return None if self.cost is None else self.cost.total
+
+    @property
+    def price_since(self) -> date | None:
+        """First day of the price period used, or None when unpriced."""
+        return None if self.cost is None else self.cost.price_since
