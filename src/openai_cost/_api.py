@@ -14,8 +14,18 @@ from .usage import as_mapping, usage_from_mapping
 
 __all__ = ["cost_of"]
 
-_RESPONSE_KEYS = ("usage", "model", "object", "choices", "output", "response", "data", "body",
-                  "custom_id", "event_id")
+_RESPONSE_KEYS = (
+    "usage",
+    "model",
+    "object",
+    "choices",
+    "output",
+    "response",
+    "data",
+    "body",
+    "custom_id",
+    "event_id",
+)
 
 
 def _is_bare_usage(m: Mapping[str, Any]) -> bool:
@@ -64,8 +74,11 @@ def cost_of(
         call = obj
         usage = obj.usage
     else:
-        m = obj if type(obj) is dict else (None if isinstance(obj, (str, bytes)) else
-                                             as_mapping(obj))
+        m = (
+            obj
+            if type(obj) is dict
+            else (None if isinstance(obj, (str, bytes)) else as_mapping(obj))
+        )
         if m is not None and _is_bare_usage(m):
             usage = usage_from_mapping(m)
         else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -52,12 +53,32 @@ __all__ = ["Catalog", "ModelEntry", "catalog", "to_date"]
 
 RATE_KEYS = frozenset(TOKEN_DIMENSIONS) | frozenset(FEE_DIMENSIONS)
 _PERIOD_META = frozenset(
-    {"since", "since_exact", "source", "confidence", "note", "batch", "flex", "priority",
-     "per_image", "long_context"}
+    {
+        "since",
+        "since_exact",
+        "source",
+        "confidence",
+        "note",
+        "batch",
+        "flex",
+        "priority",
+        "per_image",
+        "long_context",
+    }
 )
 _ENTRY_KEYS = frozenset(
-    {"id", "aliases", "provider", "encoding", "max_output_tokens", "context_window", "prices",
-     "note", "fine_tuned", "deprecated"}
+    {
+        "id",
+        "aliases",
+        "provider",
+        "encoding",
+        "max_output_tokens",
+        "context_window",
+        "prices",
+        "note",
+        "fine_tuned",
+        "deprecated",
+    }
 )
 PROVIDER_PREFIXES = ("openai/", "openai:", "azure/", "azure_ai/", "openrouter/")
 """Prefixes stripped from a model name before lookup (repeatedly)."""
@@ -157,7 +178,7 @@ class _Ctx:
 
 def _dec(ctx: _Ctx, where: str, key: str, value: Any) -> Decimal:
     if not isinstance(value, str):
-        raise ctx.fail(where, f"{key} must be a decimal string like \"2.50\", got {value!r}")
+        raise ctx.fail(where, f'{key} must be a decimal string like "2.50", got {value!r}')
     try:
         d = Decimal(value)
     except InvalidOperation as e:
@@ -178,7 +199,6 @@ def _rates(ctx: _Ctx, where: str, table: Mapping[str, Any], skip: frozenset[str]
             )
         out[key] = _dec(ctx, where, key, value)
     return MappingProxyType(out)
-
 
 
 def _date(ctx: _Ctx, where: str, key: str, value: Any) -> date:
@@ -223,11 +243,11 @@ def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
     standard = _rates(ctx, where, raw, _PERIOD_META)
     per_image_raw = raw.get("per_image", {})
     if not isinstance(per_image_raw, dict):
-        raise ctx.fail(where, "per_image must be a table of \"quality/size\" = \"price\"")
+        raise ctx.fail(where, 'per_image must be a table of "quality/size" = "price"')
     per_image: dict[str, Decimal] = {}
     for k, v in per_image_raw.items():
         if k.count("/") != 1:
-            raise ctx.fail(f"{where}.per_image", f"key {k!r} must look like \"quality/size\"")
+            raise ctx.fail(f"{where}.per_image", f'key {k!r} must look like "quality/size"')
         per_image[k.lower()] = _dec(ctx, f"{where}.per_image", k, v)
     lc_raw = raw.get("long_context")
     long_context = None
@@ -265,12 +285,19 @@ def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
 def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
     if not p.standard and not p.per_image:
         raise ctx.fail(where, "a price period needs at least one rate")
-    for name, tbl in (("", p.standard), (".batch", p.batch), (".flex", p.flex),
-                      (".priority", p.priority)):
+    for name, tbl in (
+        ("", p.standard),
+        (".batch", p.batch),
+        (".flex", p.flex),
+        (".priority", p.priority),
+    ):
         if not tbl:
             continue
-        for cached, parent in (("cached_input", "input"), ("cached_audio_input", "audio_input"),
-                               ("cached_image_input", "image_input")):
+        for cached, parent in (
+            ("cached_input", "input"),
+            ("cached_audio_input", "audio_input"),
+            ("cached_image_input", "image_input"),
+        ):
             if cached in tbl and parent in tbl and tbl[cached] > tbl[parent]:
                 raise ctx.fail(
                     where + name,
@@ -286,14 +313,17 @@ def _int_or_none(ctx: _Ctx, where: str, key: str, value: Any) -> int | None:
     return value
 
 
-def _parse(data: Mapping[str, Any], origin: str, default_provider: str) -> tuple[
-    list[ModelEntry], list[_Alias], list[_ToolFees]
-]:
+def _parse(
+    data: Mapping[str, Any], origin: str, default_provider: str
+) -> tuple[list[ModelEntry], list[_Alias], list[_ToolFees]]:
     ctx = _Ctx(origin)
     unknown_top = set(data) - {"models", "aliases", "tool_fees", "provider", "meta"}
     if unknown_top:
-        raise ctx.fail("top level", f"unknown section(s) {sorted(unknown_top)}; "
-                       "expected models, aliases, tool_fees, provider, meta")
+        raise ctx.fail(
+            "top level",
+            f"unknown section(s) {sorted(unknown_top)}; "
+            "expected models, aliases, tool_fees, provider, meta",
+        )
     provider = data.get("provider", default_provider)
     if not isinstance(provider, str):
         raise ctx.fail("top level", "provider must be a string")
@@ -307,8 +337,10 @@ def _parse(data: Mapping[str, Any], origin: str, default_provider: str) -> tuple
             raise ctx.fail(where, "missing field 'id'")
         extra = set(raw) - _ENTRY_KEYS
         if extra:
-            raise ctx.fail(where, f"unknown field(s) {sorted(extra)}; "
-                           f"allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+            raise ctx.fail(
+                where,
+                f"unknown field(s) {sorted(extra)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}",
+            )
         aliases = raw.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise ctx.fail(where, "aliases must be a list of strings")
@@ -317,7 +349,7 @@ def _parse(data: Mapping[str, Any], origin: str, default_provider: str) -> tuple
             raise ctx.fail(where, "needs at least one [[models.prices]] period")
         periods = [_period(ctx, f"{where}.prices[{i}]", p) for i, p in enumerate(prices)]
         periods.sort(key=lambda p: p.since)
-        for a, b in zip(periods, periods[1:]):
+        for a, b in itertools.pairwise(periods):
             if a.since == b.since:
                 raise ctx.fail(where, f"two price periods start on {a.since}")
         enc = raw.get("encoding")
@@ -330,10 +362,12 @@ def _parse(data: Mapping[str, Any], origin: str, default_provider: str) -> tuple
                 periods=tuple(periods),
                 aliases=tuple(aliases),
                 encoding=enc,
-                max_output_tokens=_int_or_none(ctx, where, "max_output_tokens",
-                                               raw.get("max_output_tokens")),
-                context_window=_int_or_none(ctx, where, "context_window",
-                                            raw.get("context_window")),
+                max_output_tokens=_int_or_none(
+                    ctx, where, "max_output_tokens", raw.get("max_output_tokens")
+                ),
+                context_window=_int_or_none(
+                    ctx, where, "context_window", raw.get("context_window")
+                ),
                 fine_tuned=bool(raw.get("fine_tuned", mid.startswith("ft:"))),
                 note=raw.get("note"),
                 origin=origin,
@@ -368,7 +402,8 @@ def _parse(data: Mapping[str, Any], origin: str, default_provider: str) -> tuple
         source = raw.get("source")
         if not isinstance(source, str) or not source:
             raise ctx.fail(where, "missing field 'source'")
-        rates = _rates(ctx, where, raw, frozenset({"since", "since_exact", "source", "note", "confidence"}))
+        meta = frozenset({"since", "since_exact", "source", "note", "confidence"})
+        rates = _rates(ctx, where, raw, meta)
         fees.append(_ToolFees(since, rates, source))
     fees.sort(key=lambda f: f.since)
     return entries, aliases_out, fees
@@ -402,8 +437,11 @@ class Catalog:
         pkg = resources.files("openai_cost") / "data" / "prices"
         for item in sorted(pkg.iterdir(), key=lambda p: p.name):
             if item.name.endswith(".toml"):
-                cat._add_text(item.read_text(encoding="utf-8"), f"openai_cost/data/prices/"
-                              f"{item.name}", item.name.removesuffix(".toml"))
+                cat._add_text(
+                    item.read_text(encoding="utf-8"),
+                    f"openai_cost/data/prices/{item.name}",
+                    item.name.removesuffix(".toml"),
+                )
         return cat
 
     def load(self, path: str | Path) -> Catalog:
@@ -429,8 +467,8 @@ class Catalog:
         except tomllib.TOMLDecodeError as e:
             raise PriceDataError(f"{origin}: not valid TOML: {e}") from e
         entries, aliases, fees = _parse(data, origin, provider)
-        for e in entries:
-            self._add_entry(e)
+        for entry in entries:
+            self._add_entry(entry)
         for a in aliases:
             key = a.name.lower()
             self._names.pop(key, None)
@@ -533,10 +571,17 @@ class Catalog:
             return period
         merged = MappingProxyType({**period.standard, **missing})
         return PricePeriod(
-            since=period.since, standard=merged, source=period.source,
-            since_exact=period.since_exact, confidence=period.confidence, note=period.note,
-            batch=period.batch, flex=period.flex, priority=period.priority,
-            per_image=period.per_image, long_context=period.long_context,
+            since=period.since,
+            standard=merged,
+            source=period.source,
+            since_exact=period.since_exact,
+            confidence=period.confidence,
+            note=period.note,
+            batch=period.batch,
+            flex=period.flex,
+            priority=period.priority,
+            per_image=period.per_image,
+            long_context=period.long_context,
         )
 
     def _entry_for(self, model: str, day: date) -> tuple[ModelEntry, str]:
@@ -548,7 +593,7 @@ class Catalog:
             stripped = False
             for p in PROVIDER_PREFIXES:
                 if name.startswith(p) and len(name) > len(p):
-                    name = name[len(p):]
+                    name = name[len(p) :]
                     stripped = True
         found = self._lookup(name, day)
         if found is not None:
@@ -609,7 +654,7 @@ class Catalog:
             except UnknownModelError:
                 continue
             out.append(mp)
-        out.sort(key=lambda m: (m.requested or m.model))
+        out.sort(key=lambda m: m.requested or m.model)
         return out
 
     def __iter__(self) -> Iterator[ModelEntry]:

@@ -152,7 +152,10 @@ def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx
         if lc.priority is not None:
             return _Rater(model, "priority", lc.standard, lc.priority)
         return _Rater(
-            model, "default", lc.standard, lc.standard,
+            model,
+            "default",
+            lc.standard,
+            lc.standard,
             "priority prices exclude long context: long-context standard rate",
         )
     return _Rater(model, "default", lc.standard, lc.standard)
@@ -190,8 +193,9 @@ def price(
     lc = period.long_context
     long_ctx = lc is not None and usage.input_tokens > lc.threshold
     if tname == "scale":
-        tier_label, scale_note = "scale", (
-            "scale tier: drawn from prepaid Scale Tier units; standard rate shown"
+        tier_label, scale_note = (
+            "scale",
+            ("scale tier: drawn from prepaid Scale Tier units; standard rate shown"),
         )
     else:
         tier_label, scale_note = ("batch" if batch else tname), None
@@ -296,8 +300,15 @@ def _fees(u: Usage, mp: ModelPrice, lines: list[CostLine]) -> Decimal:
         rate = _fee_rate(mp, "audio_minute", f"{u.audio_seconds} s of audio")
         amount = rate * u.audio_seconds / _SIXTY
         lines.append(
-            CostLine("audio_minute", u.audio_seconds / _SIXTY, rate, "minute", amount, "fee",
-                     f"{u.audio_seconds} s")
+            CostLine(
+                "audio_minute",
+                u.audio_seconds / _SIXTY,
+                rate,
+                "minute",
+                amount,
+                "fee",
+                f"{u.audio_seconds} s",
+            )
         )
         fees += amount
     if u.images:

@@ -82,10 +82,9 @@ _EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
 def _check_count(name: str, value: object) -> None:
-    if type(value) is not int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise UsageError(f"{name} must be a whole number of tokens, got {value!r}")
-    if value < 0:  # type: ignore[operator]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{name} must be a whole number, got {value!r}")
+    if value < 0:
         raise UsageError(f"{name} must be >= 0, got {value!r}")
 
 
@@ -229,12 +228,16 @@ class Usage:
         )
         need("cached_audio_tokens", self.cached_audio_tokens, "cached_tokens", self.cached_tokens)
         need(
-            "cached_audio_tokens", self.cached_audio_tokens, "audio_input_tokens",
+            "cached_audio_tokens",
+            self.cached_audio_tokens,
+            "audio_input_tokens",
             self.audio_input_tokens,
         )
         need("cached_image_tokens", self.cached_image_tokens, "cached_tokens", self.cached_tokens)
         need(
-            "cached_image_tokens", self.cached_image_tokens, "image_input_tokens",
+            "cached_image_tokens",
+            self.cached_image_tokens,
+            "image_input_tokens",
             self.image_input_tokens,
         )
         need(
@@ -262,9 +265,7 @@ class Usage:
             "output_tokens",
             o,
         )
-        need(
-            "rejected_prediction_tokens", self.rejected_prediction_tokens, "output_tokens", o
-        )
+        need("rejected_prediction_tokens", self.rejected_prediction_tokens, "output_tokens", o)
         if self.images and (self.image_size is None or self.image_quality is None):
             raise UsageError(
                 "images need image_size and image_quality to be priced "

@@ -76,9 +76,8 @@ def _int(d: Mapping[str, Any] | None, key: str, where: str) -> int:
         if v < 0:
             raise UsageError(f"{where}{key} must be >= 0, got {v}")
         return v
-    if isinstance(v, float) and not isinstance(v, bool):
-        if math.isfinite(v) and v.is_integer() and v >= 0:
-            return int(v)
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer() and v >= 0:
+        return int(v)
     raise UsageError(f"{where}{key} must be a whole number of tokens >= 0, got {v!r}")
 
 

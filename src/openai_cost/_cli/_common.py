@@ -43,8 +43,7 @@ def prices_option(f: F) -> F:
         expose_value=False,
         callback=_remember_prices,
         is_eager=True,
-        help="A TOML price file to add or override models (repeatable; also "
-        "OPENAI_COST_PRICES).",
+        help="A TOML price file to add or override models (repeatable; also OPENAI_COST_PRICES).",
     )(f)
 
 
@@ -67,7 +66,7 @@ def get_catalog() -> Catalog:
     return cat
 
 
-class _DateType(click.ParamType):
+class _DateType(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:

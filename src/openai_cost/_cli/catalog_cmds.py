@@ -19,39 +19,94 @@ __all__ = ["models", "price"]
 
 @click.command()
 @click.argument("model")
-@click.option("--input", "-i", "input_tokens", type=click.IntRange(min=0), default=0,
-              help="Input (prompt) tokens, all of them: cached, audio and image included.")
-@click.option("--output", "-o", "output_tokens", type=click.IntRange(min=0), default=0,
-              help="Output (completion) tokens, reasoning and audio included.")
-@click.option("--cached", type=click.IntRange(min=0), default=0,
-              help="Cached input tokens (part of --input).")
-@click.option("--cache-write", type=click.IntRange(min=0), default=0,
-              help="Input tokens written to the prompt cache (part of --input).")
-@click.option("--audio-in", type=click.IntRange(min=0), default=0,
-              help="Audio input tokens (part of --input).")
-@click.option("--cached-audio", type=click.IntRange(min=0), default=0,
-              help="Cached audio input tokens (part of --cached and --audio-in).")
-@click.option("--image-in", type=click.IntRange(min=0), default=0,
-              help="Image input tokens (part of --input).")
-@click.option("--audio-out", type=click.IntRange(min=0), default=0,
-              help="Audio output tokens (part of --output).")
-@click.option("--image-out", type=click.IntRange(min=0), default=0,
-              help="Image output tokens (part of --output).")
-@click.option("--reasoning", type=click.IntRange(min=0), default=0,
-              help="Reasoning tokens (part of --output; billed as output).")
-@click.option("--characters", type=click.IntRange(min=0), default=0,
-              help="Input characters (tts-1, tts-1-hd).")
-@click.option("--seconds", type=click.FloatRange(min=0), default=None,
-              help="Seconds of audio (whisper-1).")
-@click.option("--web-search", type=click.IntRange(min=0), default=0,
-              help="Web search tool calls.")
-@click.option("--file-search", type=click.IntRange(min=0), default=0,
-              help="File search tool calls.")
+@click.option(
+    "--input",
+    "-i",
+    "input_tokens",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Input (prompt) tokens, all of them: cached, audio and image included.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output_tokens",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Output (completion) tokens, reasoning and audio included.",
+)
+@click.option(
+    "--cached", type=click.IntRange(min=0), default=0, help="Cached input tokens (part of --input)."
+)
+@click.option(
+    "--cache-write",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Input tokens written to the prompt cache (part of --input).",
+)
+@click.option(
+    "--audio-in",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Audio input tokens (part of --input).",
+)
+@click.option(
+    "--cached-audio",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Cached audio input tokens (part of --cached and --audio-in).",
+)
+@click.option(
+    "--image-in",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Image input tokens (part of --input).",
+)
+@click.option(
+    "--audio-out",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Audio output tokens (part of --output).",
+)
+@click.option(
+    "--image-out",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Image output tokens (part of --output).",
+)
+@click.option(
+    "--reasoning",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Reasoning tokens (part of --output; billed as output).",
+)
+@click.option(
+    "--characters",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Input characters (tts-1, tts-1-hd).",
+)
+@click.option(
+    "--seconds", type=click.FloatRange(min=0), default=None, help="Seconds of audio (whisper-1)."
+)
+@click.option("--web-search", type=click.IntRange(min=0), default=0, help="Web search tool calls.")
+@click.option(
+    "--file-search", type=click.IntRange(min=0), default=0, help="File search tool calls."
+)
 @click.option("--batch", is_flag=True, help="Price at Batch API rates.")
-@click.option("--tier", type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
-              default=None, help="service_tier of the call.")
-@click.option("--at", "at", type=date_type, default=None,
-              help="Price at this date (YYYY-MM-DD); default today.")
+@click.option(
+    "--tier",
+    type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
+    default=None,
+    help="service_tier of the call.",
+)
+@click.option(
+    "--at",
+    "at",
+    type=date_type,
+    default=None,
+    help="Price at this date (YYYY-MM-DD); default today.",
+)
 @json_option
 @prices_option
 def price(
@@ -85,8 +140,9 @@ def price(
     """
     if batch and tier in ("flex", "priority", "fast"):
         raise click.UsageError("--batch and --tier flex/priority exclude each other")
-    tools = {k: v for k, v in (("web_search_call", web_search),
-                               ("file_search_call", file_search)) if v}
+    tools = {
+        k: v for k, v in (("web_search_call", web_search), ("file_search_call", file_search)) if v
+    }
     usage = Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
@@ -120,8 +176,13 @@ def price(
     table.add_column("note", overflow="fold")
     for ln in cost.lines:
         units = f"{ln.units:,}" if isinstance(ln.units, int) else f"{ln.units:.4f}"
-        table.add_row(ln.dimension, units, f"${rate_str(ln.rate)} / {ln.unit}",
-                      money(ln.amount), ln.note or "")
+        table.add_row(
+            ln.dimension,
+            units,
+            f"${rate_str(ln.rate)} / {ln.unit}",
+            money(ln.amount),
+            ln.note or "",
+        )
     table.add_section()
     table.add_row("total", "", "", money(cost.total), "", style="bold")
     console().print(table)
@@ -181,10 +242,20 @@ def _matches(name: str, pattern: str | None) -> bool:
 
 @click.command()
 @click.argument("pattern", required=False)
-@click.option("--at", "at", type=date_type, default=None,
-              help="Show the prices in force on this date (YYYY-MM-DD); default today.")
-@click.option("--per", type=click.Choice(["1k", "1m"], case_sensitive=False), default="1m",
-              show_default=True, help="Token rates per 1K or per 1M tokens.")
+@click.option(
+    "--at",
+    "at",
+    type=date_type,
+    default=None,
+    help="Show the prices in force on this date (YYYY-MM-DD); default today.",
+)
+@click.option(
+    "--per",
+    type=click.Choice(["1k", "1m"], case_sensitive=False),
+    default="1m",
+    show_default=True,
+    help="Token rates per 1K or per 1M tokens.",
+)
 @click.option("--wide", is_flag=True, help="Every column: flex, priority, image, long context.")
 @json_option
 @prices_option
@@ -199,9 +270,11 @@ def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: 
       openai-cost models 'o3*' --json
     """
     per_k = per.lower() == "1k"
-    rows = [model_row(mp, per_k)
-            for mp in get_catalog().models(at)
-            if _matches(mp.requested or mp.model, pattern)]
+    rows = [
+        model_row(mp, per_k)
+        for mp in get_catalog().models(at)
+        if _matches(mp.requested or mp.model, pattern)
+    ]
     if as_json:
         echo_json(rows)
         return
@@ -209,15 +282,28 @@ def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: 
         raise click.ClickException(f"no model matches {pattern!r}" + (f" on {at}" if at else ""))
     from rich.table import Table
 
-    cols = [("input", "Input"), ("batch_input", "Batch in"), ("cached_input", "Cached in"),
-            ("output", "Output"), ("batch_output", "Batch out"), ("audio_input", "Audio in"),
-            ("audio_output", "Audio out"), ("cache_write", "Cache write")]
+    cols = [
+        ("input", "Input"),
+        ("batch_input", "Batch in"),
+        ("cached_input", "Cached in"),
+        ("output", "Output"),
+        ("batch_output", "Batch out"),
+        ("audio_input", "Audio in"),
+        ("audio_output", "Audio out"),
+        ("cache_write", "Cache write"),
+    ]
     if wide:
-        cols += [("cached_audio_input", "Cached audio"), ("image_input", "Image in"),
-                 ("image_output", "Image out"), ("flex_input", "Flex in"),
-                 ("flex_output", "Flex out"), ("priority_input", "Priority in"),
-                 ("priority_output", "Priority out"), ("long_context_input", "Long in"),
-                 ("long_context_output", "Long out")]
+        cols += [
+            ("cached_audio_input", "Cached audio"),
+            ("image_input", "Image in"),
+            ("image_output", "Image out"),
+            ("flex_input", "Flex in"),
+            ("flex_output", "Flex out"),
+            ("priority_input", "Priority in"),
+            ("priority_output", "Priority out"),
+            ("long_context_input", "Long in"),
+            ("long_context_output", "Long out"),
+        ]
     unit = "per 1K tokens" if per_k else "per 1M tokens"
     table = Table(title=f"OpenAI prices, USD {unit}, at {at or 'today'}", title_justify="left")
     table.add_column("Model", no_wrap=True)
