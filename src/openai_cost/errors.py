@@ -6,6 +6,7 @@ OpenAICostError
 │   ├── UnknownModelError        (also LookupError)
 │   └── PriceDataError           (also ValueError; bad data file)
 ├── UsageError                   (also ValueError; unreadable or contradictory usage)
+│   └── FailedRequestError       the call failed (Batch error line, non-200): nothing billed
 ├── BudgetExceededError
 ├── TokenizerUnavailableError
 ├── LedgerError
@@ -25,6 +26,7 @@ from decimal import Decimal
 __all__ = [
     "BudgetExceededError",
     "ConfigError",
+    "FailedRequestError",
     "LedgerError",
     "OpenAICostError",
     "PriceDataError",
@@ -66,6 +68,23 @@ class PriceDataError(PricingError, ValueError):
 
 class UsageError(OpenAICostError, ValueError):
     """A usage is unreadable or contradicts itself (cached > input, a negative count...)."""
+
+
+class FailedRequestError(UsageError):
+    """The call failed (a Batch error line, a non-200 Batch line): it has no usage, no cost."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        custom_id: str | None = None,
+        status_code: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.custom_id = custom_id
+        self.status_code = status_code
+        self.code = code
 
 
 class BudgetExceededError(OpenAICostError):
