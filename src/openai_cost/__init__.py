@@ -34,6 +34,7 @@ from .types import Call, Cost, CostLine, ModelPrice, PricePeriod, Usage
 if TYPE_CHECKING:
     from ._api import cost_of
     from .catalog import Catalog, catalog
+    from .tokens import Estimate, count_tokens, estimate
     from .usage import extract_usage
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "ConfigError",
     "Cost",
     "CostLine",
+    "Estimate",
     "LedgerError",
     "ModelPrice",
     "OpenAICostError",
@@ -57,6 +59,8 @@ __all__ = [
     "__version__",
     "catalog",
     "cost_of",
+    "count_tokens",
+    "estimate",
     "extract_usage",
 ]
 
@@ -65,6 +69,9 @@ _LAZY: dict[str, str] = {
     "Catalog": "catalog",
     "catalog": "catalog",
     "cost_of": "_api",
+    "count_tokens": "tokens",
+    "estimate": "tokens",
+    "Estimate": "tokens",
     "extract_usage": "usage",
 }
 

@@ -1,0 +1,521 @@
+"""Offline token counting and pre-call cost estimates.
+
+```python
+import openai_cost as oc
+
+oc.count_tokens("Hello world", "gpt-4o")                       # 2
+oc.count_tokens([{"role": "user", "content": "Hi"}], "gpt-4o")  # 8: 3 + 1 + 1 + 3
+est = oc.estimate("gpt-4o", messages, max_output_tokens=500)
+est.prompt_cost.total, est.total_min, est.total_max
+```
+
+**Encodings.** The model's tiktoken encoding is the ``encoding`` field of its catalog entry, so a
+new model needs a line of price data, not code. A model the catalog does not know, or an entry
+without an ``encoding``, falls back to a prefix rule: ``o200k_base`` for GPT-4o, GPT-4.1, GPT-4.5,
+the o-series, GPT-5 and later; ``cl100k_base`` for GPT-4, GPT-3.5, text-embedding-3 / ada-002 and
+davinci-002 / babbage-002. Anything else is `UnknownModelError` (not in the catalog) or
+`TokenizerUnavailableError` (in it, but no known encoding). Both encodings ship with the package
+and load without network access (see `openai_cost._encodings`).
+
+**Text** is counted as ordinary text (``encode_ordinary``): a literal ``<|endoftext|>`` in user
+text is just characters, as the API treats it.
+
+**Chat messages** follow OpenAI's published rules (the cookbook "How to count tokens with
+tiktoken", checked there against API-reported ``prompt_tokens`` for gpt-3.5-turbo, gpt-4,
+gpt-4o and gpt-4o-mini):
+
+* every message costs 3 tokens plus the tokens of each of its string values (``role``,
+  ``content``, ``name``, ``tool_call_id``...); a ``name`` adds 1 more;
+* every reply is primed with 3 tokens (``<|start|>assistant<|message|>``);
+* ``tools`` (function definitions) add, per function, 7 tokens (10 on cl100k models) plus
+  ``name:description``; per parameter 3 plus ``name:type:description``, and 3 more for the
+  parameter list; an enum adds -3 plus 3 and the value's tokens per item; 12 close the list.
+
+Approximations, said plainly: the same rules are applied to models newer than the ones the
+cookbook checked (GPT-4.1, o-series, GPT-5 and later: one recorded gpt-4.1 pair agrees);
+nested parameter schemas count only their ``type``; several text parts in one message are
+counted separately; an assistant's ``tool_calls`` count their function names and arguments;
+other non-string values count as their JSON text; message keys that the model does not see
+(``type``, ``id``, ``status`` of Responses items) are skipped. Images follow `openai_cost._images`.
+Audio and file parts cannot be counted offline and raise `TokenizerUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from . import _encodings
+from ._images import image_rule, image_size, image_tokens
+from .catalog import PROVIDER_PREFIXES, Catalog, catalog
+from .errors import TokenizerUnavailableError, UnknownModelError, UsageError
+from .pricing import price
+from .types import Cost, CostLine, ModelPrice, Usage
+
+if TYPE_CHECKING:
+    import tiktoken
+
+__all__ = ["Estimate", "Tokenizer", "count_tokens", "estimate", "tokenizer_for"]
+
+Messages = Sequence[Mapping[str, Any]]
+"""Chat messages as the API takes them (dicts; SDK objects are dumped first)."""
+
+
+@runtime_checkable
+class Tokenizer(Protocol):
+    """Counts the tokens of ordinary text for one encoding."""
+
+    @property
+    def name(self) -> str:
+        """Encoding name, e.g. ``"o200k_base"``."""
+        ...  # pragma: no cover - protocol
+
+    def count(self, text: str) -> int:
+        """Tokens of ``text``, special-token markers counted as plain characters."""
+        ...  # pragma: no cover - protocol
+
+
+class _TiktokenTokenizer:
+    """A `Tokenizer` over a bundled `tiktoken.Encoding`."""
+
+    __slots__ = ("_encode", "encoding", "name")
+
+    def __init__(self, encoding: tiktoken.Encoding) -> None:
+        self.encoding = encoding
+        self.name: str = encoding.name
+        self._encode = encoding.encode_ordinary
+
+    def count(self, text: str) -> int:
+        return len(self._encode(text))
+
+    def __repr__(self) -> str:
+        return f"<Tokenizer {self.name}>"
+
+
+_TOKENIZERS: dict[str, _TiktokenTokenizer] = {}
+
+# Documented fallback when the catalog does not name an encoding. First match wins.
+_PREFIX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-[5-9]|o[1-9]|codex-mini)(\b|$)"),
+        "o200k_base",
+    ),
+    (
+        re.compile(
+            r"^(gpt-4|gpt-3\.5|text-embedding-3|text-embedding-ada-002|davinci-002|babbage-002)"
+            r"(\b|$)"
+        ),
+        "cl100k_base",
+    ),
+)
+
+
+def _bare(model: str) -> str:
+    name = model.strip().lower()
+    changed = True
+    while changed:
+        changed = False
+        for p in PROVIDER_PREFIXES:
+            if name.startswith(p):
+                name, changed = name[len(p) :], True
+    if name.startswith("ft:"):
+        name = name[3:]
+    return name
+
+
+def prefix_encoding(model: str) -> str | None:
+    """The fallback encoding for a model name by its prefix, or None when no rule matches."""
+    name = _bare(model)
+    for pattern, enc in _PREFIX_RULES:
+        if pattern.search(name):
+            return enc
+    return None
+
+
+def _tokenizer(encoding: str) -> _TiktokenTokenizer:
+    tok = _TOKENIZERS.get(encoding)
+    if tok is None:
+        tok = _TOKENIZERS[encoding] = _TiktokenTokenizer(_encodings.get_encoding(encoding))
+    return tok
+
+
+def _resolve(
+    model: str, prices: Catalog | None, at: date | datetime | str | None = None
+) -> tuple[ModelPrice | None, str, str]:
+    """(catalog entry or None, model id to use for family rules, encoding name)."""
+    try:
+        mp: ModelPrice | None = (prices or catalog()).resolve(model, at)
+    except UnknownModelError:
+        enc = prefix_encoding(model)
+        if enc is None:
+            raise
+        return None, _bare(model), enc
+    assert mp is not None
+    enc = mp.encoding or prefix_encoding(mp.model) or prefix_encoding(model)
+    if enc is None:
+        raise TokenizerUnavailableError(
+            f"model {mp.model!r} has no tiktoken encoding in the catalog and none can be "
+            f'inferred from its name; add encoding = "o200k_base" (or another of '
+            f"{', '.join(_encodings.BUNDLED)}) to its entry in a price file"
+        )
+    return mp, mp.model, enc
+
+
+def tokenizer_for(model: str, *, prices: Catalog | None = None) -> Tokenizer:
+    """The tokenizer of ``model``: its catalog ``encoding``, else the documented prefix rule.
+
+    Raises:
+        UnknownModelError: neither the catalog nor the prefix rule knows the model.
+        TokenizerUnavailableError: the model's encoding is not bundled or cannot be loaded.
+    """
+    return _tokenizer(_resolve(model, prices)[2])
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+def _as_dict(obj: Any, where: str) -> Mapping[str, Any]:
+    if isinstance(obj, Mapping):
+        return obj
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        data = dump(exclude_none=True)
+        if isinstance(data, Mapping):
+            return data
+    raise UsageError(f"{where} must be an object (a dict), got {type(obj).__name__}")
+
+
+_SKIP_KEYS = frozenset({"type", "id", "status"})
+_TEXT_PARTS = {"text": "text", "input_text": "text", "output_text": "text", "refusal": "refusal"}
+
+
+class _Counter:
+    __slots__ = ("count", "model", "rule", "rule_checked")
+
+    def __init__(self, tok: _TiktokenTokenizer, model: str) -> None:
+        self.count = tok.count
+        self.model = model
+        self.rule_checked = False
+        self.rule: Any = None
+
+    def image(self, part: Mapping[str, Any], where: str) -> int:
+        if not self.rule_checked:
+            self.rule = image_rule(self.model)
+            self.rule_checked = True
+        if self.rule is None:
+            raise TokenizerUnavailableError(
+                f"{where}: no image token rule is known for model {self.model!r}"
+            )
+        raw = part.get("image_url")
+        inner: Mapping[str, Any] = {}
+        if isinstance(raw, Mapping):
+            inner = raw
+            url = raw.get("url")
+            detail = raw.get("detail", part.get("detail"))
+        else:
+            url = raw
+            detail = part.get("detail")
+        if url is None and part.get("file_id"):
+            url = ""
+        if not isinstance(url, str):
+            raise UsageError(f"{where}: image part needs an image_url with a url string")
+        detail = "auto" if detail is None else detail
+        if not isinstance(detail, str):
+            raise UsageError(f"{where}: image detail must be a string, got {detail!r}")
+        try:
+            size = image_size(url, inner, part)
+            return image_tokens(self.rule, detail.lower(), size)
+        except UsageError as e:
+            raise UsageError(f"{where}: {e}") from e
+
+    def content(self, content: Any, where: str) -> int:
+        if isinstance(content, str):
+            return self.count(content)
+        if content is None:
+            return 0
+        if not isinstance(content, (list, tuple)):
+            raise UsageError(
+                f"{where} must be a string or a list of parts, got {type(content).__name__}"
+            )
+        n = 0
+        for i, raw in enumerate(content):
+            pw = f"{where}[{i}]"
+            if isinstance(raw, str):
+                n += self.count(raw)
+                continue
+            part = _as_dict(raw, pw)
+            kind = part.get("type")
+            if kind in _TEXT_PARTS:
+                text = part.get(_TEXT_PARTS[kind])
+                if not isinstance(text, str):
+                    raise UsageError(f"{pw}: a {kind!r} part needs a {_TEXT_PARTS[kind]!r} string")
+                n += self.count(text)
+            elif kind in ("image_url", "input_image"):
+                n += self.image(part, pw)
+            elif kind in ("input_audio", "audio", "file", "input_file"):
+                raise TokenizerUnavailableError(
+                    f"{pw}: {kind} parts cannot be counted offline (only text and images)"
+                )
+            else:
+                raise UsageError(
+                    f"{pw}: unknown content part type {kind!r}; expected text, image_url, "
+                    "input_text or input_image"
+                )
+        return n
+
+    def calls(self, calls: Any, where: str) -> int:
+        if not isinstance(calls, (list, tuple)):
+            raise UsageError(f"{where} must be a list")
+        n = 0
+        for i, raw in enumerate(calls):
+            call = _as_dict(raw, f"{where}[{i}]")
+            fn = call.get("function", call)
+            fn = _as_dict(fn, f"{where}[{i}].function")
+            for key in ("name", "arguments"):
+                v = fn.get(key)
+                if isinstance(v, str):
+                    n += self.count(v)
+        return n
+
+    def value(self, v: Any) -> int:
+        if isinstance(v, str):
+            return self.count(v)
+        if v is None or isinstance(v, bool):
+            return 0
+        return self.count(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+
+    def messages(self, messages: Any) -> int:
+        if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
+            raise UsageError(
+                f"messages must be a list of message objects, got {type(messages).__name__}"
+            )
+        n = 0
+        seen = 0
+        for i, raw in enumerate(messages):
+            seen += 1
+            where = f"messages[{i}]"
+            msg = _as_dict(raw, where)
+            if "role" not in msg:
+                raise UsageError(f"{where} has no 'role'")
+            if not isinstance(msg["role"], str):
+                raise UsageError(f"{where}.role must be a string, got {msg['role']!r}")
+            n += 3
+            for key, v in msg.items():
+                if key in _SKIP_KEYS:
+                    continue
+                if key == "content":
+                    n += self.content(v, f"{where}.content")
+                elif key in ("tool_calls", "function_call"):
+                    if v is not None:
+                        n += self.calls(v if key == "tool_calls" else [v], f"{where}.{key}")
+                elif key == "name":
+                    if not isinstance(v, str):
+                        raise UsageError(f"{where}.name must be a string, got {v!r}")
+                    n += self.count(v) + 1
+                else:
+                    n += self.value(v)
+        if seen == 0:
+            raise UsageError("messages is empty; pass at least one message")
+        return n + 3
+
+
+def _strip_dot(s: str) -> str:
+    return s[:-1] if s.endswith(".") else s
+
+
+def _tool_tokens(counter: _Counter, tools: Any, encoding: str) -> int:
+    if not isinstance(tools, (list, tuple)):
+        raise UsageError(f"tools must be a list of tool definitions, got {type(tools).__name__}")
+    if not tools:
+        return 0
+    func_init = 10 if encoding == "cl100k_base" else 7
+    count = counter.count
+    n = 0
+    for i, raw in enumerate(tools):
+        where = f"tools[{i}]"
+        tool = _as_dict(raw, where)
+        fn = tool.get("function", tool)
+        fn = _as_dict(fn, f"{where}.function")
+        name = fn.get("name")
+        if not isinstance(name, str):
+            raise UsageError(
+                f"{where}: only function tools can be counted; a function needs a 'name'"
+            )
+        desc = fn.get("description") or ""
+        n += func_init + count(f"{name}:{_strip_dot(str(desc))}")
+        params = fn.get("parameters") or {}
+        props = _as_dict(params, f"{where}.parameters").get("properties") or {}
+        props = _as_dict(props, f"{where}.parameters.properties")
+        if props:
+            n += 3
+            for key, raw_spec in props.items():
+                spec = _as_dict(raw_spec, f"{where}.parameters.properties.{key}")
+                n += 3
+                enum = spec.get("enum")
+                if isinstance(enum, (list, tuple)):
+                    n -= 3
+                    for item in enum:
+                        n += 3 + count(str(item))
+                ptype = spec.get("type", "")
+                if isinstance(ptype, list):
+                    ptype = "|".join(map(str, ptype))
+                pdesc = _strip_dot(str(spec.get("description") or ""))
+                n += count(f"{key}:{ptype}:{pdesc}")
+    return n + 12
+
+
+def count_tokens(
+    text_or_messages: str | Messages,
+    model: str,
+    *,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    prices: Catalog | None = None,
+) -> int:
+    """Tokens of a text, or the prompt tokens of chat messages, for ``model``; offline.
+
+    Args:
+        text_or_messages: plain text (counted as ordinary text, no message overhead), or chat
+            messages as the Chat Completions API takes them (dicts or SDK objects; content as a
+            string or a list of text and image parts).
+        model: a model the catalog knows (its ``encoding``), or one the prefix rule recognises.
+        tools: function tool definitions sent with the messages (Chat Completions or Responses
+            shape, or legacy ``functions``).
+        prices: a `Catalog` to use instead of the shared `catalog()`.
+
+    Returns:
+        The token count: what the API reports as ``prompt_tokens`` for messages, within the
+        approximations listed in this module's docstring.
+
+    Raises:
+        UnknownModelError: neither the catalog nor the prefix rule knows ``model``.
+        TokenizerUnavailableError: no bundled encoding for the model; an audio or file part.
+        UsageError: malformed messages or tools; an image part that cannot be sized.
+    """
+    _, model_id, enc = _resolve(model, prices)
+    tok = _tokenizer(enc)
+    if isinstance(text_or_messages, str):
+        if tools:
+            raise UsageError("tools= only applies to chat messages, not to plain text")
+        return tok.count(text_or_messages)
+    counter = _Counter(tok, model_id)
+    n = counter.messages(text_or_messages)
+    if tools is not None:
+        n += _tool_tokens(counter, tools, enc)
+    return n
+
+
+# ----------------------------------------------------------------------------- estimate
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What a call will cost before it is sent: the prompt exactly, the output as a range."""
+
+    model: str
+    """Resolved model id that priced it."""
+    prompt_tokens: int
+    """Prompt tokens, as `count_tokens` counts them."""
+    prompt_cost: Cost
+    """Cost of the prompt alone (cached tokens at the cached rate)."""
+    max_output_tokens: int
+    """Upper end of the output range: the argument, else the model's maximum output."""
+    output_cost_max: Decimal
+    """Cost of ``max_output_tokens`` output tokens, USD."""
+    total_min: Decimal
+    """Prompt cost with no output, USD."""
+    total_max: Decimal
+    """Prompt cost plus the maximum output, USD."""
+    lines: tuple[CostLine, ...]
+    """Cost lines of the maximum case."""
+    encoding: str = ""
+    """tiktoken encoding used to count."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: decimal strings."""
+        return {
+            "model": self.model,
+            "encoding": self.encoding,
+            "prompt_tokens": self.prompt_tokens,
+            "prompt_usd": str(self.prompt_cost.total),
+            "max_output_tokens": self.max_output_tokens,
+            "output_max_usd": str(self.output_cost_max),
+            "total_min_usd": str(self.total_min),
+            "total_max_usd": str(self.total_max),
+            "tier": self.prompt_cost.tier,
+            "price_since": self.prompt_cost.price_since.isoformat(),
+            "lines": [ln.to_dict() for ln in self.lines],
+        }
+
+
+def estimate(
+    model: str,
+    messages: str | Messages,
+    *,
+    max_output_tokens: int | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    batch: bool = False,
+    tier: str | None = None,
+    cached_tokens: int = 0,
+    at: date | datetime | str | None = None,
+    prices: Catalog | None = None,
+) -> Estimate:
+    """Estimate a call's cost before sending it: exact prompt cost, output cost as a range.
+
+    Args:
+        model: the model to price with (must be in the catalog).
+        messages: chat messages (or a plain text prompt).
+        max_output_tokens: upper end of the output range; default the model's maximum output.
+        tools: function tool definitions sent with the messages.
+        batch: price at Batch API rates.
+        tier: ``service_tier`` (``flex``, ``priority``...).
+        cached_tokens: prompt tokens expected from the prompt cache.
+        at: the date whose prices apply; default today (UTC).
+        prices: a `Catalog` to use instead of the shared `catalog()`.
+
+    Returns:
+        An `Estimate`.
+
+    Raises:
+        UnknownModelError: the model is not in the catalog.
+        UsageError: malformed messages, an unsizable image, a bad output or cached count, or no
+            maximum output known for the model and none given.
+        PricingError: the tier is unknown or not offered.
+    """
+    cat = prices or catalog()
+    mp = cat.resolve(model, at)
+    n = count_tokens(messages, model, tools=tools, prices=cat)
+    if max_output_tokens is None:
+        max_out = mp.max_output_tokens
+        if max_out is None:
+            raise UsageError(
+                f"the catalog has no maximum output for {mp.model!r}; pass max_output_tokens="
+            )
+    else:
+        if type(max_output_tokens) is not int or max_output_tokens < 0:
+            raise UsageError(
+                f"max_output_tokens must be a whole number >= 0, got {max_output_tokens!r}"
+            )
+        max_out = max_output_tokens
+    prompt = price(Usage(input_tokens=n, cached_tokens=cached_tokens), mp, tier=tier, batch=batch)
+    worst = price(
+        Usage(input_tokens=n, output_tokens=max_out, cached_tokens=cached_tokens),
+        mp,
+        tier=tier,
+        batch=batch,
+    )
+    return Estimate(
+        model=mp.model,
+        prompt_tokens=n,
+        prompt_cost=prompt,
+        max_output_tokens=max_out,
+        output_cost_max=worst.output,
+        total_min=prompt.total,
+        total_max=worst.total,
+        lines=worst.lines,
+        encoding=_resolve(model, cat, at)[2],
+    )
