@@ -20,6 +20,8 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     "price": "catalog_cmds:price",
     "models": "catalog_cmds:models",
+    "tokens": "tokens:tokens",
+    "estimate": "tokens:estimate",
 }
 
 
