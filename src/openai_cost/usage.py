@@ -33,19 +33,40 @@ __all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
 
 _KNOWN_TOP = frozenset(
     {
-        "prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
-        "completion_tokens_details", "input_tokens", "output_tokens", "input_tokens_details",
-        "output_tokens_details", "input_token_details", "output_token_details", "type",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+        "input_tokens",
+        "output_tokens",
+        "input_tokens_details",
+        "output_tokens_details",
+        "input_token_details",
+        "output_token_details",
+        "type",
         "seconds",
     }
 )
 _KNOWN_IN = frozenset(
-    {"cached_tokens", "audio_tokens", "cache_write_tokens", "image_tokens", "text_tokens",
-     "cached_tokens_details"}
+    {
+        "cached_tokens",
+        "audio_tokens",
+        "cache_write_tokens",
+        "image_tokens",
+        "text_tokens",
+        "cached_tokens_details",
+    }
 )
 _KNOWN_OUT = frozenset(
-    {"reasoning_tokens", "audio_tokens", "accepted_prediction_tokens",
-     "rejected_prediction_tokens", "image_tokens", "text_tokens"}
+    {
+        "reasoning_tokens",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "image_tokens",
+        "text_tokens",
+    }
 )
 
 
@@ -104,9 +125,7 @@ def _warn_unknown(d: Mapping[str, Any] | None, known: frozenset[str], where: str
             )
 
 
-def usage_from_mapping(
-    data: Mapping[str, Any] | Any, *, kind: str | None = None
-) -> Usage:
+def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None) -> Usage:
     """Normalise one ``usage`` object (dict or SDK object) into `Usage`.
 
     Args:
@@ -226,36 +245,46 @@ def _duration(d: Mapping[str, Any]) -> Usage:
     return Usage(audio_seconds=value)
 
 
-def extract_usage(obj: Any) -> Call:
-    """Read a whole response (dict, SDK object or JSON text) into a `Call`.
+def extract_usage(
+    obj: Any, *, request: Mapping[str, Any] | Any | None = None, endpoint: str | None = None
+) -> Call:
+    """Read what a call used, by which model, when and how, from whatever the API returned.
+
+    Args:
+        obj: a response as a dict, an ``openai`` SDK object or JSON text (str or bytes); raw
+            SSE text (``data:`` lines, ``event:`` lines allowed, ``[DONE]`` ignored); a list of
+            stream chunks or events; a Batch output line; a log record
+            ``{"request": ..., "response": ..., "endpoint": ...}``; for ``tts-1`` speech, the
+            audio bytes (or None) with ``request``. Shapes: Chat Completions (audio, predicted
+            outputs), legacy Completions, chat streams (the final usage chunk, counted once),
+            Responses and its ``response.completed`` / ``.incomplete`` / ``.failed`` events
+            (built-in tool calls become fee dimensions), Embeddings, Realtime
+            ``response.done``, transcriptions (tokens or duration), speech
+            (``speech.audio.done``; tts-1 by characters), images (GPT Image usage; DALL-E per
+            image).
+        request: the request body when known: its ``model`` when the response names none
+            (transcriptions, speech, images), ``input`` for tts-1 characters, ``size``,
+            ``quality`` and ``n`` for DALL-E.
+        endpoint: a hint for bodies that do not name their shape: ``"chat.completions"``,
+            ``"completions"``, ``"responses"``, ``"embeddings"``, ``"audio.transcriptions"``,
+            ``"audio.translations"``, ``"audio.speech"``, ``"images.generations"``,
+            ``"images.edits"``, ``"images.variations"``, ``"realtime"``, or the URL path
+            (``"/v1/audio/speech"``).
+
+    Returns:
+        A `Call`: the model as reported, the `Usage` (built-in tool calls in
+        ``usage.tool_calls``), endpoint, ``service_tier``, ``created_at`` (UTC, from
+        ``created`` / ``created_at``), and for Batch lines ``batch=True`` and ``custom_id``.
 
     Raises:
-        UsageError: no usage can be found in ``obj``.
+        FailedRequestError: a Batch error line or a non-200 Batch line: the request failed and
+            was not billed. It is a `UsageError`; `summarize` counts these as failed.
+        UsageError: no usage (a chat stream without its usage chunk says to set
+            ``stream_options={"include_usage": True}``), unreadable JSON, or a count that is
+            negative, fractional or contradictory.
     """
-    import json
-    from datetime import datetime, timezone
+    return _extract.extract_usage(obj, request=request, endpoint=endpoint)
 
-    if isinstance(obj, (str, bytes)):
-        try:
-            obj = json.loads(obj)
-        except ValueError as e:
-            raise UsageError(f"not valid JSON: {e}") from e
-    d = as_mapping(obj)
-    if d is None:
-        raise UsageError(f"cannot read a response from {type(obj).__name__}")
-    u = d.get("usage")
-    if u is None:
-        raise UsageError("the response has no usage")
-    created = d.get("created") or d.get("created_at")
-    created_at = (
-        datetime.fromtimestamp(created, tz=timezone.utc)
-        if isinstance(created, (int, float)) and not isinstance(created, bool)
-        else None
-    )
-    return Call(
-        model=d.get("model"),
-        usage=usage_from_mapping(u),
-        service_tier=d.get("service_tier"),
-        created_at=created_at,
-        request_id=d.get("id"),
-    )
+
+# at the end: _extract reads through this module (as_mapping, usage_from_mapping)
+from . import _extract  # noqa: E402

@@ -1,0 +1,202 @@
+"""Read files of API responses item by item, in constant memory (`iter_records`)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, Any, NamedTuple
+
+from .errors import UsageError
+
+__all__ = ["Record", "iter_records"]
+
+_MISSING: Any = object()
+
+
+class Record(NamedTuple):
+    """One item read from a file: where it came from and what it holds."""
+
+    source: str
+    """File name (``<stdin>`` for ``-``)."""
+    line: int
+    """1-based line where the item starts."""
+    obj: Any
+    """The parsed JSON value, or a `UsageError` saying why the item could not be read."""
+
+    @property
+    def location(self) -> str:
+        """``file:line``."""
+        return f"{self.source}:{self.line}"
+
+
+def iter_records(
+    source: str | os.PathLike[str] | IO[bytes],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[Record]:
+    """Read a file of API responses item by item, in constant memory.
+
+    Formats, detected from the content: JSON Lines (one response, event, Batch output line or
+    log record per line), a JSON array or concatenated JSON documents (pretty-printed
+    responses), and Server-Sent Events captures (``data:`` lines). ``.gz`` files (or gzip
+    content) are decompressed on the fly. ``"-"`` reads stdin.
+
+    Args:
+        source: a path, ``"-"`` for stdin, or a binary file object.
+        on_progress: called now and then with the bytes read so far (of the file on disk).
+
+    Yields:
+        `Record` (source, line, obj): obj is the parsed value, or a `UsageError` saying why
+        the item could not be read (the rest of the file is still read).
+    """
+    if isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-":
+        name, raw, close = "<stdin>", sys.stdin.buffer, False
+    elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        raw, close = open(name, "rb"), True  # noqa: SIM115 - closed in finally
+    else:
+        name, raw, close = str(getattr(source, "name", "<stream>")), source, False
+    try:
+        f: IO[bytes] = raw
+        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        if head == b"\x1f\x8b" or name.endswith(".gz"):
+            f = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        yield from _read(f, raw, name, on_progress)
+    finally:
+        if close:
+            raw.close()
+
+
+def _bad(reason: str) -> UsageError:
+    return UsageError(reason)
+
+
+def _read(
+    f: IO[bytes], raw: IO[bytes], name: str, on_progress: Callable[[int], None] | None
+) -> Iterator[Record]:
+    lines = iter(f)
+    n = 0
+    first = b""
+    for first in lines:
+        n += 1
+        if first.strip():
+            break
+    else:
+        return
+    head = first.lstrip()
+    if head.startswith((b"data:", b"event:", b":")):
+        yield from _read_sse(first, n, lines, name)
+        return
+    if head.startswith((b"[", b"{")):
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = _MISSING
+        if obj is _MISSING or (head.startswith(b"[") and _only_line(f)):
+            # a (pretty-printed) JSON array or concatenated JSON documents
+            yield from _read_json_values(first, n, lines, name)
+            return
+        yield Record(name, n, obj)
+    else:
+        yield Record(name, n, _bad(f"line is not JSON: {first[:60]!r}"))
+    loads = json.loads
+    tell = raw.tell if on_progress is not None and raw.seekable() else None
+    for line in lines:
+        n += 1
+        if tell is not None and not n & 0x1FFF:
+            on_progress(tell())  # type: ignore[misc]
+        try:
+            yield Record(name, n, loads(line))
+        except ValueError as e:
+            if line.strip():
+                yield Record(name, n, _bad(f"not valid JSON (truncated?): {e}"))
+    if tell is not None:
+        on_progress(tell())  # type: ignore[misc]
+
+
+def _only_line(f: IO[bytes]) -> bool:
+    peek = getattr(f, "peek", None)
+    if peek is None:
+        return False
+    return not bytes(peek(64)).strip()
+
+
+def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Record]:
+    decoder = json.JSONDecoder()
+    buf = first.decode("utf-8", "replace")
+    line0 = n  # line number where buf starts
+    pos = 0
+    in_array = buf.lstrip().startswith("[")
+    if in_array:
+        pos = buf.index("[") + 1
+    exhausted = False
+    while True:
+        while pos < len(buf) and (buf[pos].isspace() or (in_array and buf[pos] in ",]")):
+            pos += 1
+        if pos >= len(buf):
+            if exhausted:
+                return
+            nxt = next(lines, None)
+            if nxt is None:
+                return
+            line0 += buf.count("\n", 0, pos)
+            buf, pos = nxt.decode("utf-8", "replace"), 0
+            continue
+        try:
+            value, end = decoder.raw_decode(buf, pos)
+        except ValueError as e:
+            nxt = next(lines, None)
+            if nxt is None or len(buf) - pos > 64 * 1024 * 1024:
+                start = line0 + buf.count("\n", 0, pos)
+                yield Record(name, start, _bad(f"not valid JSON (truncated?): {e}"))
+                return
+            buf += nxt.decode("utf-8", "replace")
+            continue
+        yield Record(name, line0 + buf.count("\n", 0, pos), value)
+        line0 += buf.count("\n", 0, end)
+        buf, pos = buf[end:], 0
+
+
+def _read_sse(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Record]:
+    data: list[str] = []
+    start = n
+
+    def flush() -> Record | None:
+        payload = "\n".join(data)
+        data.clear()
+        if payload.strip() == "[DONE]":
+            return None
+        try:
+            return Record(name, start, json.loads(payload))
+        except ValueError as e:
+            return Record(name, start, _bad(f"stream event is not valid JSON (cut?): {e}"))
+
+    def chain() -> Iterator[bytes]:
+        yield first
+        yield from lines
+
+    n -= 1
+    for raw_line in chain():
+        n += 1
+        line = raw_line.decode("utf-8", "replace").rstrip("\r\n")
+        if not line.strip():
+            if data:
+                rec = flush()
+                if rec is not None:
+                    yield rec
+            continue
+        if line.startswith("data:"):
+            if not data:
+                start = n
+            data.append(line[6:] if line.startswith("data: ") else line[5:])
+        elif line.startswith(("event:", "id:", "retry:", ":")):
+            continue
+        else:
+            yield Record(name, n, _bad(f"not a Server-Sent Events line: {line[:60]!r}"))
+    if data:
+        rec = flush()
+        if rec is not None:
+            yield rec

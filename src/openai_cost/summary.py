@@ -1,0 +1,696 @@
+"""Totals over many calls: `summarize` and the streaming file reader `iter_records`.
+
+How it stays fast and flat on large files: each record is reduced to a few integer counts added
+into a bucket keyed by (model, day, tier, batch, endpoint, long-context flag); nothing per record
+is kept. Pricing is linear in the counts, so each bucket is priced once at the end with the same
+`pricing.price` as a single call (a bucket of requests below a long-context threshold is priced
+with the short-context rates even when its sum is above the threshold). The common record, a
+Chat Completions body (alone or in a Batch output line), is counted straight from the parsed
+JSON; every other shape goes through `extract_usage`.
+
+Nothing is dropped: records that cannot be priced are counted and listed with their location
+and reason (malformed, unknown model, no rate), failed requests (Batch error lines, non-200
+lines) are counted as failed, and stream pieces without usage are counted as stream parts; a
+chat stream that never got its usage chunk is reported as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ._records import Record, iter_records
+from .catalog import Catalog, catalog, to_date
+from .errors import FailedRequestError, OpenAICostError, PricingError, UnknownModelError
+from .pricing import normalize_tier, price
+from .types import Cost, ModelPrice, Usage
+from .usage import extract_usage
+
+__all__ = [
+    "GROUP_FIELDS",
+    "GroupTotal",
+    "Problem",
+    "Record",
+    "Summary",
+    "iter_records",
+    "summarize",
+]
+
+GROUP_FIELDS: tuple[str, ...] = ("model", "day", "endpoint", "tier")
+"""What `summarize(by=...)` can group by."""
+
+_COUNT_FIELDS: tuple[str, ...] = (
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "audio_input_tokens",
+    "cached_audio_tokens",
+    "image_input_tokens",
+    "cached_image_tokens",
+    "reasoning_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "rejected_prediction_tokens",
+    "accepted_prediction_tokens",
+    "characters",
+    "images",
+)
+# bucket layout: [calls, *_COUNT_FIELDS, audio_seconds, tool_calls, first (source, line)]
+_N = len(_COUNT_FIELDS)
+_I_IN, _I_OUT, _I_CACHED = 1, 2, 3
+_I_REASONING = 1 + _COUNT_FIELDS.index("reasoning_tokens")
+_I_REJECTED = 1 + _COUNT_FIELDS.index("rejected_prediction_tokens")
+_I_ACCEPTED = 1 + _COUNT_FIELDS.index("accepted_prediction_tokens")
+_I_SECONDS = _N + 1
+_I_TOOLS = _N + 2
+_I_FIRST = _N + 3
+
+_FAST_TOP = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+    }
+)
+_FAST_PD = frozenset(
+    {"cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens"}
+)
+_FAST_CD = frozenset(
+    {
+        "reasoning_tokens",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "text_tokens",
+    }
+)
+_USAGE_EVENTS = frozenset(
+    {
+        "response.completed",
+        "response.incomplete",
+        "response.failed",
+        "response.done",
+        "speech.audio.done",
+        "transcript.text.done",
+        "image_generation.completed",
+        "image_edit.completed",
+        "conversation.item.input_audio_transcription.completed",
+    }
+)
+_NO_LIMIT = 1 << 62
+_EPOCH = date(1970, 1, 1)
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something that was not priced, and why."""
+
+    kind: str
+    """``malformed`` (unreadable, no usage, contradictory counts), ``unknown_model``,
+    ``unpriced`` (no rate for a dimension or tier, no model named) or ``failed`` (the request
+    failed: a Batch error line or non-200 line; not billed)."""
+    reason: str
+    """What was wrong, naming the bad value."""
+    location: str | None = None
+    """``file:line`` (or ``#n``, the item's position) of the (first) item concerned."""
+    count: int = 1
+    """How many items share this problem (unknown models and unpriced buckets are grouped)."""
+    model: str | None = None
+    """The model concerned, when known."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d: dict[str, Any] = {"kind": self.kind, "reason": self.reason, "count": self.count}
+        if self.location:
+            d["location"] = self.location
+        if self.model:
+            d["model"] = self.model
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTotal:
+    """Totals of one group (one model, one day...)."""
+
+    key: Mapping[str, str]
+    """The group's values, e.g. ``{"model": "gpt-4o-mini-2024-07-18", "day": "2025-01-08"}``."""
+    calls: int
+    """Priced calls."""
+    usage: Mapping[str, int | Decimal]
+    """Summed counts by dimension (`Usage` field names, tool-call names, ``audio_seconds``);
+    zeros left out."""
+    input_usd: Decimal
+    """Input cost, USD."""
+    output_usd: Decimal
+    """Output cost, USD."""
+    fees_usd: Decimal
+    """Tool calls, characters, minutes, images, USD."""
+    costs: tuple[Cost, ...] = ()
+    """The priced buckets behind this group: one `Cost` per (model, day, tier...)."""
+
+    @property
+    def total_usd(self) -> Decimal:
+        """``input_usd + output_usd + fees_usd``."""
+        return self.input_usd + self.output_usd + self.fees_usd
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (decimal strings)."""
+        return {
+            **self.key,
+            "calls": self.calls,
+            "usage": {k: v if isinstance(v, int) else str(v) for k, v in self.usage.items()},
+            "input_usd": str(self.input_usd),
+            "output_usd": str(self.output_usd),
+            "fees_usd": str(self.fees_usd),
+            "total_usd": str(self.total_usd),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What `summarize` found: priced groups, totals, and everything it could not price."""
+
+    by: tuple[str, ...]
+    """The grouping fields."""
+    groups: tuple[GroupTotal, ...]
+    """One total per group, sorted by key."""
+    records: int
+    """Items read."""
+    calls: int
+    """Calls priced."""
+    input_usd: Decimal
+    """Input cost of every priced call, USD."""
+    output_usd: Decimal
+    """Output cost, USD."""
+    fees_usd: Decimal
+    """Fees, USD."""
+    usage: Mapping[str, int | Decimal] = field(default_factory=dict)
+    """Summed counts of every priced call."""
+    unknown_models: Mapping[str, int] = field(default_factory=dict)
+    """Models the catalog does not know, with how many calls named them."""
+    malformed: int = 0
+    """Items that could not be read (bad JSON, wrong types, no usage, contradictory counts)."""
+    unpriced: int = 0
+    """Calls readable but not priceable: unknown model, no rate, no model named."""
+    failed: int = 0
+    """Failed requests (Batch error lines, non-200 lines): not billed, not priced."""
+    stream_parts: int = 0
+    """Stream chunks and events without usage (their stream's usage is counted once)."""
+    filtered: int = 0
+    """Calls outside ``since`` / ``until`` (undated calls too, when a range is given)."""
+    problems: tuple[Problem, ...] = ()
+    """What could not be priced, with location and reason (at most ``max_listed`` malformed
+    and failed items are listed; the counts above are always complete)."""
+
+    @property
+    def total_usd(self) -> Decimal:
+        """Cost of every priced call, USD."""
+        return self.input_usd + self.output_usd + self.fees_usd
+
+    @property
+    def skipped(self) -> int:
+        """Items read but not priced for a reason to look at: malformed + unpriced."""
+        return self.malformed + self.unpriced
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (decimal strings)."""
+        return {
+            "by": list(self.by),
+            "groups": [g.to_dict() for g in self.groups],
+            "total": {
+                "calls": self.calls,
+                "usage": {k: v if isinstance(v, int) else str(v) for k, v in self.usage.items()},
+                "input_usd": str(self.input_usd),
+                "output_usd": str(self.output_usd),
+                "fees_usd": str(self.fees_usd),
+                "total_usd": str(self.total_usd),
+            },
+            "records": self.records,
+            "malformed": self.malformed,
+            "unpriced": self.unpriced,
+            "failed": self.failed,
+            "stream_parts": self.stream_parts,
+            "filtered": self.filtered,
+            "unknown_models": dict(self.unknown_models),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+class _Aggregator:
+    """Adds records into buckets; prices the buckets once at the end."""
+
+    def __init__(
+        self,
+        by: tuple[str, ...],
+        *,
+        at: date | None,
+        batch: bool,
+        since: date | None,
+        until: date | None,
+        prices: Catalog | None,
+        max_listed: int,
+    ) -> None:
+        self.by = by
+        self.at = at
+        self.batch = batch
+        self.since = None if since is None else (since - _EPOCH).days
+        self.until = None if until is None else (until - _EPOCH).days
+        self.cat = prices or catalog()
+        self.max_listed = max_listed
+        self.buckets: dict[tuple[Any, ...], list[Any]] = {}
+        self.thresholds: dict[tuple[str, int | None], int | None] = {}
+        self.unknown: dict[str, list[Any]] = {}  # model -> [count, first location, reason]
+        self.problems: list[Problem] = []
+        self.open_streams: dict[Any, str] = {}
+        self.records = 0
+        self.malformed = 0
+        self.unpriced = 0
+        self.failed = 0
+        self.parts = 0
+        self.filtered = 0
+        self.listed = 0
+
+    # ------------------------------------------------------------------ problems
+    def problem(self, kind: str, reason: str, where: str, model: str | None = None) -> None:
+        if kind == "failed":
+            self.failed += 1
+        elif kind == "malformed":
+            self.malformed += 1
+        else:
+            self.unpriced += 1
+        if self.listed < self.max_listed:
+            self.listed += 1
+            self.problems.append(Problem(kind, reason, where, 1, model))
+
+    def _threshold(self, model: str, day: int | None) -> int | None:
+        when = (
+            self.at
+            if self.at is not None
+            else (None if day is None else _EPOCH + timedelta(days=day))
+        )
+        try:
+            mp = self.cat.resolve(model, when)
+        except UnknownModelError:
+            self.thresholds[(model, day)] = None
+            return None
+        lc = mp.period.long_context
+        thr = _NO_LIMIT if lc is None else lc.threshold
+        self.thresholds[(model, day)] = thr
+        return thr
+
+    def _unknown_model(self, model: str, where: str) -> None:
+        self.unpriced += 1
+        u = self.unknown.get(model)
+        if u is None:
+            try:
+                self.cat.resolve(model, self.at)
+                reason = f"unknown model {model!r} at that date"
+            except UnknownModelError as e:
+                reason = str(e)
+            self.unknown[model] = [1, where, reason]
+        else:
+            u[0] += 1
+
+    # ------------------------------------------------------------------ adding
+    def add(self, obj: Any, where: Any) -> None:
+        self.records += 1
+        if type(obj) is dict:
+            if "custom_id" in obj:
+                resp = obj.get("response")
+                if (
+                    obj.get("error") is None
+                    and type(resp) is dict
+                    and resp.get("status_code") == 200
+                ):
+                    body = resp.get("body")
+                    if (
+                        type(body) is dict
+                        and body.get("object") == "chat.completion"
+                        and self._fast(body, True, where)
+                    ):
+                        return
+            else:
+                o = obj.get("object")
+                if o == "chat.completion":
+                    if self._fast(obj, self.batch, where):
+                        return
+                elif o == "chat.completion.chunk" or o == "text_completion":
+                    if obj.get("usage") is None and o == "chat.completion.chunk":
+                        self.parts += 1
+                        self.open_streams.setdefault(("chat", obj.get("id")), _loc(where))
+                        return
+                    self.open_streams.pop(("chat", obj.get("id")), None)
+                elif o is None:
+                    typ = obj.get("type")
+                    if (
+                        isinstance(typ, str)
+                        and typ not in _USAGE_EVENTS
+                        and obj.get("usage") is None
+                    ):
+                        self._stream_event(typ, obj, where)
+                        return
+                    if typ in _USAGE_EVENTS:
+                        inner = obj.get("response")
+                        if type(inner) is dict:
+                            self.open_streams.pop(("resp", inner.get("id")), None)
+        self._general(obj, where)
+
+    def _stream_event(self, typ: str, obj: dict[str, Any], where: Any) -> None:
+        self.parts += 1
+        if typ == "response.created":
+            inner = obj.get("response")
+            if type(inner) is dict:
+                self.open_streams.setdefault(("resp", inner.get("id")), _loc(where))
+
+    def _fast(self, body: dict[str, Any], batch: bool, where: Any) -> bool:
+        """Count a Chat Completions body straight from its JSON; False: use the full path."""
+        u = body.get("usage")
+        model = body.get("model")
+        created = body.get("created")
+        if type(u) is not dict or type(model) is not str or type(created) is not int:
+            return False
+        inp = u.get("prompt_tokens")
+        out = u.get("completion_tokens", 0)
+        if type(inp) is not int or type(out) is not int or inp < 0 or out < 0:
+            return False
+        if not u.keys() <= _FAST_TOP:
+            return False
+        cached = reasoning = rejected = accepted = 0
+        pd = u.get("prompt_tokens_details")
+        if pd:
+            if type(pd) is not dict or not pd.keys() <= _FAST_PD:
+                return False
+            if pd.get("audio_tokens") or pd.get("image_tokens") or pd.get("cache_write_tokens"):
+                return False
+            cached = pd.get("cached_tokens") or 0
+            if type(cached) is not int:
+                return False
+        cd = u.get("completion_tokens_details")
+        if cd:
+            if type(cd) is not dict or not cd.keys() <= _FAST_CD or cd.get("audio_tokens"):
+                return False
+            reasoning = cd.get("reasoning_tokens") or 0
+            rejected = cd.get("rejected_prediction_tokens") or 0
+            accepted = cd.get("accepted_prediction_tokens") or 0
+            if type(reasoning) is not int or type(rejected) is not int or type(accepted) is not int:
+                return False
+        if not (
+            0 <= cached <= inp and 0 <= reasoning <= out and 0 <= rejected <= out and accepted >= 0
+        ):
+            return False
+        tier = None if batch else body.get("service_tier")
+        if tier is not None and type(tier) is not str:
+            return False
+        day = created // 86400
+        if (self.since is not None and day < self.since) or (
+            self.until is not None and day > self.until
+        ):
+            self.filtered += 1
+            return True
+        thr = self.thresholds.get((model, day), _MISSING)
+        if thr is _MISSING:
+            thr = self._threshold(model, day)
+        if thr is None:
+            self._unknown_model(model, _loc(where))
+            return True
+        key = (model, day, tier, batch, "chat.completions", inp > thr, None)
+        b = self.buckets.get(key)
+        if b is None:
+            b = self.buckets[key] = _new_bucket(where)
+        b[0] += 1
+        b[_I_IN] += inp
+        b[_I_OUT] += out
+        if cached:
+            b[_I_CACHED] += cached
+        if reasoning:
+            b[_I_REASONING] += reasoning
+        if rejected:
+            b[_I_REJECTED] += rejected
+        if accepted:
+            b[_I_ACCEPTED] += accepted
+        return True
+
+    def _general(self, obj: Any, where: Any) -> None:
+        if isinstance(obj, Exception):
+            self.problem("malformed", str(obj), _loc(where))
+            return
+        try:
+            call = extract_usage(obj)
+        except FailedRequestError as e:
+            self.problem("failed", str(e), _loc(where))
+            return
+        except OpenAICostError as e:
+            self.problem("malformed", str(e), _loc(where))
+            return
+        except (TypeError, ValueError, KeyError, AttributeError) as e:
+            self.problem("malformed", f"unexpected shape: {type(e).__name__}: {e}", _loc(where))
+            return
+        model = call.model
+        if not model:
+            self.problem(
+                "unpriced",
+                f"the {call.endpoint or 'response'} names no model; log the request's model "
+                'with it ({"request": ..., "response": ...})',
+                _loc(where),
+            )
+            return
+        created = call.created_at
+        day = None if created is None else int(created.timestamp() // 86400)
+        if (self.since is not None or self.until is not None) and (
+            day is None
+            or (self.since is not None and day < self.since)
+            or (self.until is not None and day > self.until)
+        ):
+            self.filtered += 1
+            return
+        batch = call.batch or self.batch
+        tier = None if batch else call.service_tier
+        thr = self.thresholds.get((model, day), _MISSING)
+        if thr is _MISSING:
+            thr = self._threshold(model, day)
+        if thr is None:
+            self._unknown_model(model, _loc(where))
+            return
+        u = call.usage
+        image = (u.image_size, u.image_quality) if u.images else None
+        key = (model, day, tier, batch, call.endpoint, u.input_tokens > thr, image)
+        b = self.buckets.get(key)
+        if b is None:
+            b = self.buckets[key] = _new_bucket(where)
+        b[0] += 1
+        for i, name in enumerate(_COUNT_FIELDS, 1):
+            v = getattr(u, name)
+            if v:
+                b[i] += v
+        if u.audio_seconds:
+            b[_I_SECONDS] += u.audio_seconds
+        if u.tool_calls:
+            tools = b[_I_TOOLS]
+            if tools is None:
+                tools = b[_I_TOOLS] = {}
+            for k, v in u.tool_calls.items():
+                tools[k] = tools.get(k, 0) + v
+
+    # ------------------------------------------------------------------ pricing
+    def finish(self) -> Summary:
+        for (kind, sid), where in self.open_streams.items():
+            if kind == "chat":
+                self.problem("malformed", f"stream {sid!r}: " + _NO_USAGE, where)
+            else:
+                self.problem(
+                    "malformed",
+                    f"response {sid!r}: the stream ended before response.completed "
+                    "(.incomplete / .failed); no usage arrived",
+                    where,
+                )
+        problems = list(self.problems)
+        for model, (count, where, reason) in sorted(self.unknown.items()):
+            problems.append(Problem("unknown_model", reason, where, count, model))
+        groups: dict[tuple[str, ...], list[Any]] = {}
+        total_usage: dict[str, int | Decimal] = {}
+        tin = tout = tfees = Decimal(0)
+        calls = 0
+        for key, b in sorted(self.buckets.items(), key=_bucket_order):
+            model, day, tier, batch, endpoint, long_ctx, image = key
+            try:
+                usage = _usage_of(b, image)
+                mp = self._price_entry(model, day, long_ctx)
+                cost = price(usage, mp, tier=tier, batch=batch)
+                tier_label = "batch" if batch else normalize_tier(tier)
+            except (PricingError, OpenAICostError) as e:
+                self.unpriced += b[0]
+                problems.append(Problem("unpriced", str(e), _loc(b[_I_FIRST]), b[0], model))
+                continue
+            gkey = tuple(_group_value(f, model, day, tier_label, endpoint) for f in self.by)
+            g = groups.get(gkey)
+            if g is None:
+                g = groups[gkey] = [0, {}, Decimal(0), Decimal(0), Decimal(0), []]
+            g[0] += b[0]
+            _merge(g[1], b)
+            _merge(total_usage, b)
+            g[2] += cost.input
+            g[3] += cost.output
+            g[4] += cost.fees
+            g[5].append(cost)
+            tin += cost.input
+            tout += cost.output
+            tfees += cost.fees
+            calls += b[0]
+        out = tuple(
+            GroupTotal(
+                dict(zip(self.by, k, strict=True)), g[0], g[1], g[2], g[3], g[4], tuple(g[5])
+            )
+            for k, g in sorted(groups.items())
+        )
+        return Summary(
+            by=self.by,
+            groups=out,
+            records=self.records,
+            calls=calls,
+            input_usd=tin,
+            output_usd=tout,
+            fees_usd=tfees,
+            usage=total_usage,
+            unknown_models={m: u[0] for m, u in sorted(self.unknown.items())},
+            malformed=self.malformed,
+            unpriced=self.unpriced,
+            failed=self.failed,
+            stream_parts=self.parts,
+            filtered=self.filtered,
+            problems=tuple(problems),
+        )
+
+    def _price_entry(self, model: str, day: int | None, long_ctx: bool) -> ModelPrice:
+        when = (
+            self.at
+            if self.at is not None
+            else (None if day is None else _EPOCH + timedelta(days=day))
+        )
+        mp = self.cat.resolve(model, when)
+        if not long_ctx and mp.period.long_context is not None:
+            # every request in this bucket was at or below the threshold
+            mp = replace(mp, period=replace(mp.period, long_context=None))
+        return mp
+
+
+_NO_USAGE = (
+    "the chat stream has no usage chunk: request it with "
+    'stream_options={"include_usage": True} (a stream cut before its last chunk has none either)'
+)
+
+
+def _loc(where: Any) -> str:
+    if type(where) is Record:
+        return f"{where.source}:{where.line}"
+    return str(where)
+
+
+def _new_bucket(where: Any) -> list[Any]:
+    b: list[Any] = [0] * (_N + 1)
+    b.append(Decimal(0))
+    b.append(None)
+    b.append(_loc(where))
+    return b
+
+
+def _usage_of(b: list[Any], image: tuple[str | None, str | None] | None) -> Usage:
+    kw: dict[str, Any] = {name: b[i] for i, name in enumerate(_COUNT_FIELDS, 1) if b[i]}
+    if b[_I_SECONDS]:
+        kw["audio_seconds"] = b[_I_SECONDS]
+    if b[_I_TOOLS]:
+        kw["tool_calls"] = b[_I_TOOLS]
+    if image is not None:
+        kw["image_size"], kw["image_quality"] = image
+    return Usage(**kw)
+
+
+def _merge(into: dict[str, int | Decimal], b: list[Any]) -> None:
+    for i, name in enumerate(_COUNT_FIELDS, 1):
+        v = b[i]
+        if v:
+            into[name] = into.get(name, 0) + v
+    if b[_I_SECONDS]:
+        into["audio_seconds"] = into.get("audio_seconds", Decimal(0)) + b[_I_SECONDS]
+    for k, v in (b[_I_TOOLS] or {}).items():
+        into[k] = into.get(k, 0) + v
+
+
+def _bucket_order(item: tuple[tuple[Any, ...], list[Any]]) -> tuple[str, ...]:
+    return tuple("" if v is None else str(v) for v in item[0])
+
+
+def _group_value(f: str, model: str, day: int | None, tier: str, endpoint: str | None) -> str:
+    if f == "model":
+        return model
+    if f == "day":
+        return "undated" if day is None else (_EPOCH + timedelta(days=day)).isoformat()
+    if f == "tier":
+        return tier
+    return endpoint or "unknown"
+
+
+def summarize(
+    objs: Iterable[Any],
+    *,
+    by: str | Sequence[str] = ("model",),
+    at: date | datetime | str | None = None,
+    batch: bool = False,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    prices: Catalog | None = None,
+    max_listed: int = 1000,
+) -> Summary:
+    """Tokens per dimension and cost per group over many responses.
+
+    Args:
+        objs: responses, streams, events, Batch output lines, log records: anything
+            `extract_usage` reads; or the `Record` items of `iter_records` (then problems name
+            ``file:line``; otherwise ``#n``, the item's position from 1).
+        by: group by ``"model"`` (as reported), ``"day"`` (UTC, of ``created``),
+            ``"endpoint"`` and/or ``"tier"`` (``default``, ``flex``, ``priority``, ``scale``,
+            ``batch``).
+        at: price everything at this date instead of each call's own date.
+        batch: price every call at Batch rates (Batch output lines always are).
+        since: skip calls created before this day (UTC); undated calls are skipped too.
+        until: skip calls created after this day (UTC, inclusive).
+        prices: a `Catalog` instead of the shared one.
+        max_listed: list at most this many malformed and failed items individually (they are
+            all counted).
+
+    Returns:
+        A `Summary`. Unknown models are listed with their counts, malformed items with their
+        reason; nothing is dropped and nothing is priced at $0.
+
+    Raises:
+        ValueError: ``by`` names a field that is not in `GROUP_FIELDS`.
+    """
+    fields = (by,) if isinstance(by, str) else tuple(by)
+    bad = [f for f in fields if f not in GROUP_FIELDS]
+    if bad or not fields:
+        raise ValueError(f"cannot group by {bad or fields!r}; valid: {', '.join(GROUP_FIELDS)}")
+    agg = _Aggregator(
+        fields,
+        at=None if at is None else to_date(at),
+        batch=batch,
+        since=None if since is None else to_date(since),
+        until=None if until is None else to_date(until),
+        prices=prices,
+        max_listed=max_listed,
+    )
+    add = agg.add
+    for n, item in enumerate(objs, 1):
+        if type(item) is Record:
+            add(item[2], item)
+        else:
+            add(item, f"#{n}")
+    return agg.finish()
