@@ -1,0 +1,144 @@
+"""Ordered, named, append-only schema migrations, recorded in ``_openai_cost_migrations``.
+
+Each migration is a function ``mNNN_what(conn)`` that builds its own table definitions (never
+the ones in `schema`, which describe the latest state), so an old migration keeps doing exactly
+what it did when it was released. To change the schema, append a new migration and update
+`schema` to match; never edit one that has shipped.
+
+`migrate` runs the missing ones in order, in one transaction, under a lock (a PostgreSQL
+advisory lock, SQLite ``BEGIN IMMEDIATE``), so several processes opening a new ledger at once
+apply each migration exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .schema import MIGRATIONS_TABLE, Money, UTCDateTime
+
+__all__ = ["MIGRATIONS", "PG_LOCK_MIGRATE", "applied_migrations", "migrate"]
+
+PG_LOCK_MIGRATE = 0x6F63_0001
+"""PostgreSQL advisory lock key held while migrating."""
+
+_TOKENS = (
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "audio_input_tokens",
+    "audio_output_tokens",
+    "image_input_tokens",
+    "image_output_tokens",
+)
+
+
+def m001_create_calls(conn: Connection) -> None:
+    """The ``calls`` table: one row per billed HTTP attempt, unique by request id."""
+    md = sa.MetaData()
+    t = sa.Table(
+        "calls",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("request_id", sa.String(255), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("model_requested", sa.String(255)),
+        sa.Column("model", sa.String(255)),
+        sa.Column("model_resolved", sa.String(255)),
+        sa.Column("endpoint", sa.String(64)),
+        sa.Column("tier", sa.String(64)),
+        *(sa.Column(col, sa.BigInteger) for col in _TOKENS),
+        sa.Column("usage_json", sa.Text),
+        sa.Column("cost_usd", Money),
+        sa.Column("cost_json", sa.Text),
+        sa.Column("price_since", sa.Date),
+        sa.Column("unpriced_reason", sa.Text),
+        sa.Column("http_status", sa.Integer),
+        sa.Column("latency_ms", sa.Float),
+        sa.Column("tags_json", sa.Text, nullable=False, server_default="{}"),
+        sa.Column("recorded_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("request_id", name="uq_calls_request_id"),
+    )
+    sa.Index("ix_calls_created_at", t.c.created_at)
+    md.create_all(conn)
+
+
+def m002_create_call_tags(conn: Connection) -> None:
+    """The ``call_tags`` table: one row per (call, tag name), indexed by name and value."""
+    md = sa.MetaData()
+    t = sa.Table(
+        "call_tags",
+        md,
+        sa.Column("request_id", sa.String(255), primary_key=True),
+        sa.Column("name", sa.String(255), primary_key=True),
+        sa.Column("value", sa.String(1024), nullable=False),
+    )
+    sa.Index("ix_call_tags_name_value", t.c.name, t.c.value)
+    md.create_all(conn)
+
+
+def m003_create_budget_reservations(conn: Connection) -> None:
+    """The ``budget_reservations`` table: estimates of calls in flight, held against budgets."""
+    md = sa.MetaData()
+    t = sa.Table(
+        "budget_reservations",
+        md,
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("amount_usd", Money, nullable=False),
+        sa.Column("tags_json", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+    )
+    sa.Index("ix_budget_reservations_expires_at", t.c.expires_at)
+    md.create_all(conn)
+
+
+MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
+    ("m001_create_calls", m001_create_calls),
+    ("m002_create_call_tags", m002_create_call_tags),
+    ("m003_create_budget_reservations", m003_create_budget_reservations),
+)
+"""Every migration, in the order they apply. Append only."""
+
+_md = sa.MetaData()
+_migrations = sa.Table(
+    MIGRATIONS_TABLE,
+    _md,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+
+def applied_migrations(conn: Connection) -> list[str]:
+    """Names of the migrations already applied, in the order they were applied."""
+    if not sa.inspect(conn).has_table(MIGRATIONS_TABLE):
+        return []
+    rows = conn.execute(
+        sa.select(_migrations.c.name).order_by(_migrations.c.applied_at, _migrations.c.name)
+    )
+    return [r[0] for r in rows]
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply the missing migrations in order; return the names applied now."""
+    done: list[str] = []
+    with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_MIGRATE})
+        _md.create_all(conn, checkfirst=True)
+        applied = {r[0] for r in conn.execute(sa.select(_migrations.c.name))}
+        for name, fn in MIGRATIONS:
+            if name in applied:
+                continue
+            fn(conn)
+            conn.execute(
+                _migrations.insert().values(name=name, applied_at=datetime.now(timezone.utc))
+            )
+            done.append(name)
+    return done

@@ -1,0 +1,530 @@
+"""Everything the ledger asks its database, on SQLite and PostgreSQL alike.
+
+Also the JSON form of a `CallRecord` (what the spool journal holds), which round-trips exactly:
+money as decimal strings, timestamps as ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, localcontext
+from types import MappingProxyType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..types import CallRecord, Cost, CostLine, Usage
+from .schema import TOKEN_COLUMNS, Money, budget_reservations, call_tags, calls
+
+__all__ = [
+    "GROUPINGS",
+    "ReportRow",
+    "as_utc_bound",
+    "insert_records",
+    "record_from_dict",
+    "record_from_row",
+    "record_to_dict",
+    "report_rows",
+    "select_records",
+    "spent_usd",
+]
+
+GROUPINGS = ("model", "day", "endpoint", "tier", "tag:NAME")
+"""What `report` can group by."""
+
+
+# ---------------------------------------------------------------------------------------------
+# CallRecord <-> JSON dict
+
+
+def _cost_from_dict(d: Mapping[str, Any]) -> Cost:
+    lines = tuple(
+        CostLine(
+            dimension=ln["dimension"],
+            units=ln["units"] if isinstance(ln["units"], int) else Decimal(ln["units"]),
+            rate=Decimal(ln["rate"]),
+            unit=ln["unit"],
+            amount=Decimal(ln["amount_usd"]),
+            kind=ln["kind"],
+            note=ln.get("note"),
+        )
+        for ln in d["lines"]
+    )
+    return Cost(
+        model=d["model"],
+        lines=lines,
+        input=Decimal(d["input_usd"]),
+        output=Decimal(d["output_usd"]),
+        fees=Decimal(d["fees_usd"]),
+        price_since=date.fromisoformat(d["price_since"]),
+        tier=d.get("tier", "default"),
+        source=d.get("source", ""),
+    )
+
+
+def _usage_from_dict(d: Mapping[str, Any]) -> Usage:
+    return Usage(**d)
+
+
+def check_record(rec: CallRecord) -> None:
+    """Raise ValueError when `rec` cannot be stored (naive time, empty request id...)."""
+    if not isinstance(rec, CallRecord):
+        raise ValueError(f"expected a CallRecord, got {type(rec).__name__}")
+    if not rec.request_id or not isinstance(rec.request_id, str):
+        raise ValueError(f"request_id must be a non-empty string, got {rec.request_id!r}")
+    if rec.created_at.tzinfo is None or rec.created_at.utcoffset() is None:
+        raise ValueError(
+            f"created_at must be timezone-aware (UTC), got {rec.created_at!r} "
+            f"for request {rec.request_id!r}"
+        )
+    if rec.status not in ("ok", "error", "incomplete"):
+        raise ValueError(
+            f"status must be 'ok', 'error' or 'incomplete', got {rec.status!r} "
+            f"for request {rec.request_id!r}"
+        )
+
+
+def record_to_dict(rec: CallRecord) -> dict[str, Any]:
+    """A JSON-ready dict that `record_from_dict` turns back into an equal record."""
+    return {
+        "request_id": rec.request_id,
+        "created_at": rec.created_at.astimezone(timezone.utc).isoformat(),
+        "status": rec.status,
+        "model_requested": rec.model_requested,
+        "model": rec.model,
+        "model_resolved": rec.model_resolved,
+        "endpoint": rec.endpoint,
+        "tier": rec.tier,
+        "usage": None if rec.usage is None else rec.usage.to_dict(),
+        "cost": None if rec.cost is None else rec.cost.to_dict(),
+        "unpriced_reason": rec.unpriced_reason,
+        "http_status": rec.http_status,
+        "latency_ms": rec.latency_ms,
+        "tags": dict(rec.tags),
+    }
+
+
+def record_from_dict(d: Mapping[str, Any]) -> CallRecord:
+    """The inverse of `record_to_dict`."""
+    return CallRecord(
+        request_id=d["request_id"],
+        created_at=datetime.fromisoformat(d["created_at"]).astimezone(timezone.utc),
+        status=d["status"],
+        model_requested=d.get("model_requested"),
+        model=d.get("model"),
+        model_resolved=d.get("model_resolved"),
+        endpoint=d.get("endpoint"),
+        tier=d.get("tier"),
+        usage=None if d.get("usage") is None else _usage_from_dict(d["usage"]),
+        cost=None if d.get("cost") is None else _cost_from_dict(d["cost"]),
+        unpriced_reason=d.get("unpriced_reason"),
+        http_status=d.get("http_status"),
+        latency_ms=d.get("latency_ms"),
+        tags=MappingProxyType({str(k): str(v) for k, v in (d.get("tags") or {}).items()}),
+    )
+
+
+def _row_values(rec: CallRecord, now: datetime) -> dict[str, Any]:
+    u = rec.usage
+    c = rec.cost
+    row: dict[str, Any] = {
+        "request_id": rec.request_id,
+        "created_at": rec.created_at,
+        "status": rec.status,
+        "model_requested": rec.model_requested,
+        "model": rec.model,
+        "model_resolved": rec.model_resolved,
+        "endpoint": rec.endpoint,
+        "tier": rec.tier,
+        "usage_json": None if u is None else json.dumps(u.to_dict(), separators=(",", ":")),
+        "cost_usd": None if c is None else c.total,
+        "cost_json": None if c is None else json.dumps(c.to_dict(), separators=(",", ":")),
+        "price_since": None if c is None else c.price_since,
+        "unpriced_reason": rec.unpriced_reason,
+        "http_status": rec.http_status,
+        "latency_ms": rec.latency_ms,
+        "tags_json": json.dumps(dict(rec.tags), separators=(",", ":"), sort_keys=True),
+        "recorded_at": now,
+    }
+    for col, fld in TOKEN_COLUMNS:
+        row[col] = None if u is None else getattr(u, fld)
+    return row
+
+
+def record_from_row(row: Any) -> CallRecord:
+    """Rebuild the `CallRecord` a ``calls`` row was written from."""
+    m = row._mapping
+    tags = json.loads(m["tags_json"]) if m["tags_json"] else {}
+    return CallRecord(
+        request_id=m["request_id"],
+        created_at=m["created_at"],
+        status=m["status"],
+        model_requested=m["model_requested"],
+        model=m["model"],
+        model_resolved=m["model_resolved"],
+        endpoint=m["endpoint"],
+        tier=m["tier"],
+        usage=None if m["usage_json"] is None else _usage_from_dict(json.loads(m["usage_json"])),
+        cost=None if m["cost_json"] is None else _cost_from_dict(json.loads(m["cost_json"])),
+        unpriced_reason=m["unpriced_reason"],
+        http_status=m["http_status"],
+        latency_ms=m["latency_ms"],
+        tags=MappingProxyType(tags),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# writes
+
+
+def _insert(conn: Connection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def insert_records(conn: Connection, records: Sequence[CallRecord]) -> set[str]:
+    """Insert the records whose request id is new; return the request ids inserted.
+
+    A request id already stored (or repeated in `records`) is skipped, so replaying a spool
+    never counts a call twice.
+    """
+    if not records:
+        return set()
+    now = datetime.now(timezone.utc)
+    stmt = (
+        _insert(conn, calls)
+        .on_conflict_do_nothing(index_elements=["request_id"])
+        .returning(calls.c.request_id)
+    )
+    rows = [_row_values(r, now) for r in records]
+    if len(rows) == 1:
+        inserted = {r[0] for r in conn.execute(stmt, rows[0])}
+    else:
+        inserted = {r[0] for r in conn.execute(stmt, rows)}
+    tag_rows: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for r in records:
+        if r.tags and r.request_id in inserted and r.request_id not in seen:
+            seen.add(r.request_id)
+            tag_rows.extend(
+                {"request_id": r.request_id, "name": str(k), "value": str(v)}
+                for k, v in r.tags.items()
+            )
+    if tag_rows:
+        conn.execute(_insert(conn, call_tags).on_conflict_do_nothing(), tag_rows)
+    return inserted
+
+
+# ---------------------------------------------------------------------------------------------
+# reads
+
+
+def as_utc_bound(value: date | datetime | str | None, *, end: bool) -> datetime | None:
+    """A query bound as an aware UTC datetime.
+
+    A `datetime` is used as is (naive ones are taken as UTC). A `date` (or ``YYYY-MM-DD``)
+    means the start of that day for a lower bound, and the end of that day for an upper bound
+    (``end=True``), so ``until=date(2026, 1, 31)`` includes all of January 31.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError as e:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or ISO datetime") from e
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    start = datetime.combine(value, time(0), tzinfo=timezone.utc)
+    return start + timedelta(days=1) if end else start
+
+
+def _window(
+    since: datetime | None, until: datetime | None, tags: Mapping[str, str] | None
+) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if since is not None:
+        where.append(calls.c.created_at >= since)
+    if until is not None:
+        where.append(calls.c.created_at < until)
+    for name, value in (tags or {}).items():
+        ct = call_tags.alias()
+        where.append(
+            sa.exists().where(
+                ct.c.request_id == calls.c.request_id,
+                ct.c.name == str(name),
+                ct.c.value == str(value),
+            )
+        )
+    return where
+
+
+def money_sum(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement[Decimal]:
+    """Exact SUM of a money column: NUMERIC sum in PostgreSQL, a decimal aggregate in SQLite."""
+    if conn.dialect.name == "postgresql":
+        return sa.func.sum(col, type_=Money())
+    return sa.func.oc_decimal_sum(col, type_=Money())
+
+
+def trim(d: Decimal) -> Decimal:
+    """`d` without trailing zeros (never in exponent form): the same on both backends."""
+    n = d.normalize()
+    return n.quantize(Decimal(1)) if n.as_tuple().exponent > 0 else n  # type: ignore[operator]
+
+
+class DecimalSum:
+    """SQLite aggregate ``oc_decimal_sum(text)``: the exact sum as a decimal string."""
+
+    def __init__(self) -> None:
+        self.total = Decimal(0)
+        self.n = 0
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            with localcontext() as ctx:
+                ctx.prec = 80
+                self.total += Decimal(str(value))
+            self.n += 1
+
+    def finalize(self) -> str | None:
+        return str(self.total) if self.n else None
+
+
+def spent_usd(
+    conn: Connection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Decimal:
+    """Sum of the priced calls in the window carrying every tag in `tags`."""
+    q = sa.select(money_sum(conn, calls.c.cost_usd)).where(*_window(since, until, tags))
+    total = conn.execute(q).scalar()
+    return Decimal(0) if total is None else trim(Decimal(total))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """Totals of one group of calls in a report."""
+
+    group: str
+    """The group's key: a model, a ``YYYY-MM-DD`` day (UTC), an endpoint, a tier or a tag
+    value (``(none)`` when the calls have no such value)."""
+    calls: int
+    """Calls (HTTP attempts) in the group, whatever their status."""
+    cost_usd: Decimal | None
+    """Sum of the priced calls, USD; None when the group has unpriced calls and no priced one
+    (never a made-up $0)."""
+    priced_calls: int
+    """Calls with a cost."""
+    unpriced_calls: int
+    """Calls with usage the catalog could not price (see the rows' ``unpriced_reason``)."""
+    error_calls: int
+    """Calls the API answered with an error (not billed)."""
+    incomplete_calls: int
+    """Streams abandoned or cut before their usage arrived."""
+    input_tokens: int
+    """Sum of input tokens."""
+    output_tokens: int
+    """Sum of output tokens."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (money as a decimal string or null)."""
+        return {
+            "group": self.group,
+            "calls": self.calls,
+            "cost_usd": None if self.cost_usd is None else str(self.cost_usd),
+            "priced_calls": self.priced_calls,
+            "unpriced_calls": self.unpriced_calls,
+            "error_calls": self.error_calls,
+            "incomplete_calls": self.incomplete_calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+        }
+
+
+_NONE = "(none)"
+
+
+def _group_expr(conn: Connection, by: str) -> tuple[sa.ColumnElement[Any], Any]:
+    """(group expression, FROM clause) for a grouping."""
+    none = sa.literal(_NONE)
+    if by == "model":
+        return sa.func.coalesce(calls.c.model_resolved, calls.c.model, calls.c.model_requested,
+                                none), calls
+    if by == "endpoint":
+        return sa.func.coalesce(calls.c.endpoint, none), calls
+    if by == "tier":
+        return sa.func.coalesce(calls.c.tier, none), calls
+    if by == "day":
+        if conn.dialect.name == "postgresql":
+            expr = sa.func.to_char(
+                sa.func.timezone("UTC", calls.c.created_at), sa.literal("YYYY-MM-DD")
+            )
+        else:
+            expr = sa.func.substr(calls.c.created_at, 1, 10)
+        return expr, calls
+    if by.startswith("tag:") and len(by) > 4:
+        name = by[4:]
+        ct = call_tags.alias("grouptag")
+        frm = calls.outerjoin(
+            ct, sa.and_(ct.c.request_id == calls.c.request_id, ct.c.name == name)
+        )
+        return sa.func.coalesce(ct.c.value, none), frm
+    raise ValueError(
+        f"cannot group a report by {by!r}; valid: model, day, endpoint, tier, tag:NAME"
+    )
+
+
+def report_rows(
+    conn: Connection,
+    *,
+    by: str = "model",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> list[ReportRow]:
+    """Totals per group; days in order, other groups by cost (highest first)."""
+    group, frm = _group_expr(conn, by)
+    one = sa.literal(1)
+    zero = sa.literal(0)
+
+    def count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+        return sa.func.sum(sa.case((cond, one), else_=zero))
+
+    g = group.label("grp")
+    q = (
+        sa.select(
+            g,
+            sa.func.count().label("n"),
+            money_sum(conn, calls.c.cost_usd).label("cost"),
+            sa.func.count(calls.c.cost_usd).label("priced"),
+            count_if(sa.and_(calls.c.cost_usd.is_(None), calls.c.unpriced_reason.is_not(None))),
+            count_if(calls.c.status == "error"),
+            count_if(calls.c.status == "incomplete"),
+            sa.func.coalesce(sa.func.sum(calls.c.input_tokens), 0),
+            sa.func.coalesce(sa.func.sum(calls.c.output_tokens), 0),
+        )
+        .select_from(frm)
+        .where(*_window(since, until, tags))
+        .group_by(group)
+    )
+    out: list[ReportRow] = []
+    for r in conn.execute(q):
+        cost = None if r[2] is None else trim(Decimal(r[2]))
+        unpriced = int(r[4] or 0)
+        if cost is None and not unpriced:
+            cost = Decimal(0)  # only failed or usage-less calls: genuinely not billed
+        out.append(
+            ReportRow(
+                group=str(r[0]),
+                calls=int(r[1]),
+                cost_usd=cost,
+                priced_calls=int(r[3]),
+                unpriced_calls=unpriced,
+                error_calls=int(r[5] or 0),
+                incomplete_calls=int(r[6] or 0),
+                input_tokens=int(r[7]),
+                output_tokens=int(r[8]),
+            )
+        )
+    if by == "day":
+        out.sort(key=lambda row: row.group)
+    else:
+        out.sort(key=lambda row: (-(row.cost_usd or 0), -row.calls, row.group))
+    return out
+
+
+def select_records(
+    conn: Connection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Iterator[CallRecord]:
+    """The stored records in time order."""
+    q = (
+        sa.select(calls)
+        .where(*_window(since, until, tags))
+        .order_by(calls.c.created_at, calls.c.id)
+    )
+    for row in conn.execute(q):
+        yield record_from_row(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# budget reservations
+
+
+def pending_reservations(
+    conn: Connection, now: datetime, tags: Mapping[str, str] | None
+) -> Decimal:
+    """Sum of the unexpired reservations whose tags include every tag in `tags`."""
+    q = sa.select(budget_reservations.c.amount_usd, budget_reservations.c.tags_json).where(
+        budget_reservations.c.expires_at > now
+    )
+    want = {str(k): str(v) for k, v in (tags or {}).items()}
+    total = Decimal(0)
+    for amount, tags_json in conn.execute(q):
+        have = json.loads(tags_json)
+        if all(have.get(k) == v for k, v in want.items()):
+            total += amount
+    return total
+
+
+def add_reservation(
+    conn: Connection,
+    *,
+    rid: str,
+    amount: Decimal,
+    tags: Mapping[str, str] | None,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Insert a pending reservation."""
+    conn.execute(
+        budget_reservations.insert().values(
+            id=rid,
+            amount_usd=amount,
+            tags_json=json.dumps(dict(tags or {}), sort_keys=True),
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+def delete_reservation(conn: Connection, rid: str) -> bool:
+    """Remove a reservation; False when it was already gone."""
+    res = conn.execute(budget_reservations.delete().where(budget_reservations.c.id == rid))
+    return bool(res.rowcount)
+
+
+def purge_expired_reservations(conn: Connection, now: datetime) -> int:
+    """Delete reservations past their expiry (their process died before settling)."""
+    res = conn.execute(
+        budget_reservations.delete().where(budget_reservations.c.expires_at <= now)
+    )
+    return int(res.rowcount or 0)
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of at most `size` items."""
+    chunk: list[Any] = []
+    for it in items:
+        chunk.append(it)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

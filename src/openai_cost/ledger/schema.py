@@ -1,0 +1,145 @@
+"""The ledger's tables as they stand after every migration, and the column types they use.
+
+Money is exact on both backends: ``NUMERIC(38, 18)`` in PostgreSQL, a decimal string in SQLite
+(summed with an exact decimal aggregate registered on each SQLite connection). Timestamps are
+UTC: ``timestamptz`` in PostgreSQL, ISO text in SQLite.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "MIGRATIONS_TABLE",
+    "TOKEN_COLUMNS",
+    "Money",
+    "UTCDateTime",
+    "budget_reservations",
+    "call_tags",
+    "calls",
+    "metadata",
+]
+
+MIGRATIONS_TABLE = "_openai_cost_migrations"
+
+MONEY_SCALE = 18
+"""Decimal places PostgreSQL keeps for money (SQLite keeps the exact string)."""
+
+
+class Money(TypeDecorator[Decimal]):
+    """Exact USD: NUMERIC(38, 18) in PostgreSQL, a decimal string elsewhere."""
+
+    impl = sa.String(64)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Numeric(38, MONEY_SCALE, asdecimal=True))
+        return dialect.type_descriptor(sa.String(64))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money must be a Decimal, got {type(value).__name__}")
+        if dialect.name == "postgresql":
+            return value
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime (naive values are refused on the way in)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"ledger timestamps must be timezone-aware, got {value!r}")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+TOKEN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("input_tokens", "input_tokens"),
+    ("cached_tokens", "cached_tokens"),
+    ("cache_write_tokens", "cache_write_tokens"),
+    ("output_tokens", "output_tokens"),
+    ("reasoning_tokens", "reasoning_tokens"),
+    ("audio_input_tokens", "audio_input_tokens"),
+    ("audio_output_tokens", "audio_output_tokens"),
+    ("image_input_tokens", "image_input_tokens"),
+    ("image_output_tokens", "image_output_tokens"),
+)
+"""(column, `Usage` field) pairs of the usage counts kept in their own columns."""
+
+metadata = sa.MetaData()
+
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("model_requested", sa.String(255)),
+    sa.Column("model", sa.String(255)),
+    sa.Column("model_resolved", sa.String(255)),
+    sa.Column("endpoint", sa.String(64)),
+    sa.Column("tier", sa.String(64)),
+    *(sa.Column(col, sa.BigInteger) for col, _ in TOKEN_COLUMNS),
+    sa.Column("usage_json", sa.Text),
+    sa.Column("cost_usd", Money),
+    sa.Column("cost_json", sa.Text),
+    sa.Column("price_since", sa.Date),
+    sa.Column("unpriced_reason", sa.Text),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("latency_ms", sa.Float),
+    sa.Column("tags_json", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+"""One row per call (per billed HTTP attempt)."""
+
+call_tags = sa.Table(
+    "call_tags",
+    metadata,
+    sa.Column("request_id", sa.String(255), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("value", sa.String(1024), nullable=False),
+    sa.Index("ix_call_tags_name_value", "name", "value"),
+)
+"""The tags of each call, one row per tag, for filtering and grouping."""
+
+budget_reservations = sa.Table(
+    "budget_reservations",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("amount_usd", Money, nullable=False),
+    sa.Column("tags_json", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+"""Estimated costs of calls in flight, held against budgets until the real cost is recorded."""
