@@ -13,6 +13,7 @@ OpenAICostError
 └── ConfigError
 
 PricingWarning (UserWarning)     doubtful but usable input, e.g. an unknown usage key
+BudgetWarning (UserWarning)      a budget with mode="warn" is exceeded
 ```
 
 Catch `OpenAICostError` to catch everything; each leaf also inherits the matching builtin, so
@@ -25,6 +26,7 @@ from decimal import Decimal
 
 __all__ = [
     "BudgetExceededError",
+    "BudgetWarning",
     "ConfigError",
     "FailedRequestError",
     "LedgerError",
@@ -118,3 +120,7 @@ class ConfigError(OpenAICostError, ValueError):
 
 class PricingWarning(UserWarning):
     """Doubtful but usable input: an unknown usage key, an assumed rate, a derived price."""
+
+
+class BudgetWarning(UserWarning):
+    """A call takes spending past a budget whose mode is ``"warn"`` (the call goes ahead)."""
