@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     BudgetExceededError,
     ConfigError,
+    FailedRequestError,
     LedgerError,
     OpenAICostError,
     PriceDataError,
@@ -34,6 +35,7 @@ from .types import Call, Cost, CostLine, ModelPrice, PricePeriod, Usage
 if TYPE_CHECKING:
     from ._api import cost_of
     from .catalog import Catalog, catalog
+    from .summary import Summary, iter_records, summarize
     from .tokens import Estimate, count_tokens, estimate
     from .usage import extract_usage
 
@@ -45,6 +47,7 @@ __all__ = [
     "Cost",
     "CostLine",
     "Estimate",
+    "FailedRequestError",
     "LedgerError",
     "ModelPrice",
     "OpenAICostError",
@@ -52,6 +55,7 @@ __all__ = [
     "PricePeriod",
     "PricingError",
     "PricingWarning",
+    "Summary",
     "TokenizerUnavailableError",
     "UnknownModelError",
     "Usage",
@@ -62,6 +66,8 @@ __all__ = [
     "count_tokens",
     "estimate",
     "extract_usage",
+    "iter_records",
+    "summarize",
 ]
 
 # name -> module that defines it; loaded on first attribute access so import stays cheap.
@@ -73,6 +79,9 @@ _LAZY: dict[str, str] = {
     "estimate": "tokens",
     "Estimate": "tokens",
     "extract_usage": "usage",
+    "iter_records": "summary",
+    "Summary": "summary",
+    "summarize": "summary",
 }
 
 

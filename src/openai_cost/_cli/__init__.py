@@ -20,6 +20,7 @@ __all__ = ["main"]
 _COMMANDS: dict[str, str] = {
     "price": "catalog_cmds:price",
     "models": "catalog_cmds:models",
+    "analyze": "analyze:analyze",
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
 }

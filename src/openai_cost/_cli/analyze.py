@@ -1,0 +1,241 @@
+"""``openai-cost analyze``: price files of responses, streams, logs and Batch output."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import click
+
+from ..summary import GROUP_FIELDS, Record, Summary, iter_records, summarize
+from ._common import date_type, echo_json, get_catalog, prices_option
+from ._console import console, err_console, money
+
+__all__ = ["analyze"]
+
+_PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+_LISTED = 50
+_TOKEN_COLUMNS = (
+    ("input_tokens", "Input"),
+    ("cached_tokens", "Cached"),
+    ("output_tokens", "Output"),
+    ("reasoning_tokens", "Reasoning"),
+)
+
+
+def _records(files: tuple[str, ...], progress: bool) -> Iterator[Record]:
+    sizes = [0 if f == "-" else os.path.getsize(f) for f in files]
+    if not progress or sum(sizes) < _PROGRESS_MIN_BYTES:
+        for f in files:
+            yield from iter_records(f)
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading", total=sum(sizes))
+        done = 0
+        for f, size in zip(files, sizes, strict=True):
+            bar.update(task, description=os.path.basename(f))
+
+            def report(n: int, base: int = done) -> None:
+                bar.update(task, completed=base + n)
+
+            yield from iter_records(f, on_progress=report)
+            done += size
+            bar.update(task, completed=done)
+
+
+@click.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False, exists=True)
+)
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    type=click.Choice(GROUP_FIELDS),
+    default=("model",),
+    show_default=True,
+    help="Group by this field (repeat to combine: --by model --by day).",
+)
+@click.option(
+    "--since",
+    type=date_type,
+    default=None,
+    help="Only calls created on or after this day (UTC, YYYY-MM-DD).",
+)
+@click.option(
+    "--until",
+    type=date_type,
+    default=None,
+    help="Only calls created on or before this day (UTC, YYYY-MM-DD).",
+)
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Price every call at Batch rates (Batch output files are detected anyway).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per group, then the total.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 if anything could not be priced (malformed, unknown model, no rate).",
+)
+@prices_option
+def analyze(
+    files: tuple[str, ...],
+    by: tuple[str, ...],
+    since: date | None,
+    until: date | None,
+    batch: bool,
+    as_json: bool,
+    as_csv: bool,
+    strict: bool,
+) -> None:
+    """Price files of API responses: JSONL logs, JSON arrays, SSE captures, Batch output.
+
+    Each FILE may be plain or .gz; '-' reads stdin. Records are responses of any endpoint,
+    stream chunks or events, Batch output lines, or log records {"request": ..., "response":
+    ...}. Each call is priced at the prices of the day it was created. Files are streamed:
+    memory stays flat whatever their size.
+
+    Anything that cannot be priced is listed with file:line and the reason; failed requests
+    (Batch error lines, non-200 lines) are counted as failed: they are not billed.
+
+    \b
+    Examples:
+      openai-cost analyze examples/mixed_log.jsonl examples/batch_output.jsonl
+      openai-cost analyze logs/*.jsonl.gz --by model --by day --since 2025-01-01
+      openai-cost analyze batch_output.jsonl --json | jq .total
+    """
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+    if since and until and since > until:
+        raise click.UsageError(f"--since {since} is after --until {until}")
+    progress = not (as_json or as_csv) and sys.stderr.isatty()
+    summary = summarize(
+        _records(files, progress),
+        by=by,
+        batch=batch,
+        since=since,
+        until=until,
+        prices=get_catalog(),
+    )
+    if as_json:
+        echo_json(summary.to_dict())
+    elif as_csv:
+        _print_csv(summary)
+    else:
+        _print_table(summary)
+    if strict and summary.skipped:
+        raise SystemExit(1)
+
+
+def _print_csv(s: Summary) -> None:
+    dims = sorted({k for g in s.groups for k in g.usage})
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow([*s.by, "calls", *dims, "input_usd", "output_usd", "fees_usd", "total_usd"])
+    for g in s.groups:
+        w.writerow(
+            [
+                *g.key.values(),
+                g.calls,
+                *(g.usage.get(d, 0) for d in dims),
+                g.input_usd,
+                g.output_usd,
+                g.fees_usd,
+                g.total_usd,
+            ]
+        )
+    w.writerow(
+        [
+            *(["total"] + [""] * (len(s.by) - 1)),
+            s.calls,
+            *(s.usage.get(d, 0) for d in dims),
+            s.input_usd,
+            s.output_usd,
+            s.fees_usd,
+            s.total_usd,
+        ]
+    )
+
+
+def _n(v: Any) -> str:
+    return f"{v:,}" if v else ""
+
+
+def _print_table(s: Summary) -> None:
+    from rich.table import Table
+
+    out = console()
+    table = Table(title="Cost by " + ", ".join(s.by), title_justify="left")
+    for f in s.by:
+        table.add_column(f.capitalize(), no_wrap=True)
+    table.add_column("Calls", justify="right")
+    for _, label in _TOKEN_COLUMNS:
+        table.add_column(label, justify="right")
+    table.add_column("Fees", justify="right")
+    table.add_column("Cost", justify="right")
+    for g in s.groups:
+        table.add_row(
+            *g.key.values(),
+            _n(g.calls),
+            *(_n(g.usage.get(k, 0)) for k, _ in _TOKEN_COLUMNS),
+            money(g.fees_usd) if g.fees_usd else "",
+            money(g.total_usd),
+        )
+    table.add_section()
+    table.add_row(
+        "total",
+        *[""] * (len(s.by) - 1),
+        _n(s.calls),
+        *(_n(s.usage.get(k, 0)) for k, _ in _TOKEN_COLUMNS),
+        money(s.fees_usd) if s.fees_usd else "",
+        money(s.total_usd),
+        style="bold",
+    )
+    out.print(table)
+    shown = [p for p in s.problems if p.kind != "failed"]
+    failed = [p for p in s.problems if p.kind == "failed"]
+    if shown or failed:
+        nt = Table(title="Not priced", title_justify="left")
+        nt.add_column("Where", no_wrap=True)
+        nt.add_column("Kind")
+        nt.add_column("Count", justify="right")
+        nt.add_column("Reason", overflow="fold")
+        for p in (shown + failed)[:_LISTED]:
+            nt.add_row(p.location or "", p.kind, str(p.count), p.reason)
+        out.print(nt)
+        more = len(shown) + len(failed) - _LISTED
+        if more > 0:
+            out.print(f"... and {more} more (--json lists them all)")
+    parts = [f"{s.records:,} records read", f"{s.calls:,} calls priced: {money(s.total_usd)}"]
+    if s.skipped:
+        parts.append(
+            f"{s.skipped:,} skipped ({s.malformed:,} malformed, {s.unpriced:,} not priceable)"
+        )
+    if s.failed:
+        parts.append(f"{s.failed:,} failed requests (not billed)")
+    if s.stream_parts:
+        parts.append(f"{s.stream_parts:,} stream chunks/events without usage")
+    if s.filtered:
+        parts.append(f"{s.filtered:,} outside --since/--until")
+    out.print("; ".join(parts) + ".")
