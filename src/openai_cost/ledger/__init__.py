@@ -172,9 +172,7 @@ class Ledger:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=FULL")
                 cur.close()
-                dbapi_conn.create_aggregate(
-                    "oc_decimal_sum", 1, queries.DecimalSum
-                )
+                dbapi_conn.create_aggregate("oc_decimal_sum", 1, queries.DecimalSum)
 
             @event.listens_for(engine, "begin")
             def _begin(conn: Connection) -> None:
@@ -302,9 +300,7 @@ class Ledger:
                     w = self._writer
             w.submit(rec)
         except Exception:
-            log.exception(
-                "could not queue ledger record %r", getattr(rec, "request_id", rec)
-            )
+            log.exception("could not queue ledger record %r", getattr(rec, "request_id", rec))
 
     @property
     def pending(self) -> int:
@@ -338,8 +334,9 @@ class Ledger:
             w, self._writer = self._writer, None
         if w is not None and not w.close(timeout):
             log.warning(
-                "ledger %s closed with records unsent; they are kept in %s and replayed "
-                "next time", self.url, self._spool,
+                "ledger %s closed with records unsent; they are kept in %s and replayed next time",
+                self.url,
+                self._spool,
             )
         if self._engine is not None:
             self._engine.dispose()
@@ -426,9 +423,21 @@ class Ledger:
         and its ``unpriced_reason``.
         """
         cols = [
-            "created_at", "request_id", "status", "model_requested", "model", "model_resolved",
-            "endpoint", "tier", *(c for c, _ in TOKEN_COLUMNS), "cost_usd", "price_since",
-            "unpriced_reason", "http_status", "latency_ms", "tags",
+            "created_at",
+            "request_id",
+            "status",
+            "model_requested",
+            "model",
+            "model_resolved",
+            "endpoint",
+            "tier",
+            *(c for c, _ in TOKEN_COLUMNS),
+            "cost_usd",
+            "price_since",
+            "unpriced_reason",
+            "http_status",
+            "latency_ms",
+            "tags",
         ]
         n = 0
         with Path(path).open("w", newline="", encoding="utf-8") as f:
@@ -438,9 +447,14 @@ class Ledger:
                 u = r.usage
                 w.writerow(
                     [
-                        r.created_at.isoformat(), r.request_id, r.status,
-                        r.model_requested or "", r.model or "", r.model_resolved or "",
-                        r.endpoint or "", r.tier or "",
+                        r.created_at.isoformat(),
+                        r.request_id,
+                        r.status,
+                        r.model_requested or "",
+                        r.model or "",
+                        r.model_resolved or "",
+                        r.endpoint or "",
+                        r.tier or "",
                         *(("" if u is None else getattr(u, fld)) for _, fld in TOKEN_COLUMNS),
                         "" if r.cost is None else str(r.cost.total),
                         "" if r.cost is None else r.cost.price_since.isoformat(),

@@ -146,7 +146,9 @@ def orphan_segments(
                     f.writelines(bad)
                 log.error(
                     "%d unreadable line(s) in ledger spool %s were moved to %s",
-                    len(bad), path, rejected,
+                    len(bad),
+                    path,
+                    rejected,
                 )
             path.unlink()
             n_rec += len(good)
@@ -335,7 +337,10 @@ class Writer:
             if self._st.last_ok:
                 log.warning(
                     "ledger database unreachable (%s); %d record(s) kept in the spool %s and "
-                    "retried", e, len(self._st.queue), self._spool,
+                    "retried",
+                    e,
+                    len(self._st.queue),
+                    self._spool,
                 )
             return False
         except Exception:  # a bug or a row the database refuses: never stop the thread

@@ -361,8 +361,9 @@ def _group_expr(conn: Connection, by: str) -> tuple[sa.ColumnElement[Any], Any]:
     """(group expression, FROM clause) for a grouping."""
     none = sa.literal(_NONE)
     if by == "model":
-        return sa.func.coalesce(calls.c.model_resolved, calls.c.model, calls.c.model_requested,
-                                none), calls
+        return sa.func.coalesce(
+            calls.c.model_resolved, calls.c.model, calls.c.model_requested, none
+        ), calls
     if by == "endpoint":
         return sa.func.coalesce(calls.c.endpoint, none), calls
     if by == "tier":
@@ -378,9 +379,7 @@ def _group_expr(conn: Connection, by: str) -> tuple[sa.ColumnElement[Any], Any]:
     if by.startswith("tag:") and len(by) > 4:
         name = by[4:]
         ct = call_tags.alias("grouptag")
-        frm = calls.outerjoin(
-            ct, sa.and_(ct.c.request_id == calls.c.request_id, ct.c.name == name)
-        )
+        frm = calls.outerjoin(ct, sa.and_(ct.c.request_id == calls.c.request_id, ct.c.name == name))
         return sa.func.coalesce(ct.c.value, none), frm
     raise ValueError(
         f"cannot group a report by {by!r}; valid: model, day, endpoint, tier, tag:NAME"
@@ -512,9 +511,7 @@ def delete_reservation(conn: Connection, rid: str) -> bool:
 
 def purge_expired_reservations(conn: Connection, now: datetime) -> int:
     """Delete reservations past their expiry (their process died before settling)."""
-    res = conn.execute(
-        budget_reservations.delete().where(budget_reservations.c.expires_at <= now)
-    )
+    res = conn.execute(budget_reservations.delete().where(budget_reservations.c.expires_at <= now))
     return int(res.rowcount or 0)
 
 
