@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     BudgetExceededError,
+    BudgetWarning,
     ConfigError,
     FailedRequestError,
     LedgerError,
@@ -34,13 +35,17 @@ from .types import Call, Cost, CostLine, ModelPrice, PricePeriod, Usage
 
 if TYPE_CHECKING:
     from ._api import cost_of
+    from .budget import Budget
     from .catalog import Catalog, catalog
+    from .ledger import Ledger, ReportRow
     from .summary import Summary, iter_records, summarize
     from .tokens import Estimate, count_tokens, estimate
     from .usage import extract_usage
 
 __all__ = [
+    "Budget",
     "BudgetExceededError",
+    "BudgetWarning",
     "Call",
     "Catalog",
     "ConfigError",
@@ -48,6 +53,7 @@ __all__ = [
     "CostLine",
     "Estimate",
     "FailedRequestError",
+    "Ledger",
     "LedgerError",
     "ModelPrice",
     "OpenAICostError",
@@ -55,6 +61,7 @@ __all__ = [
     "PricePeriod",
     "PricingError",
     "PricingWarning",
+    "ReportRow",
     "Summary",
     "TokenizerUnavailableError",
     "UnknownModelError",
@@ -72,6 +79,9 @@ __all__ = [
 
 # name -> module that defines it; loaded on first attribute access so import stays cheap.
 _LAZY: dict[str, str] = {
+    "Budget": "budget",
+    "Ledger": "ledger",
+    "ReportRow": "ledger",
     "Catalog": "catalog",
     "catalog": "catalog",
     "cost_of": "_api",
