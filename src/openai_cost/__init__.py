@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .ledger import Ledger, ReportRow
     from .summary import Summary, iter_records, summarize
     from .tokens import Estimate, count_tokens, estimate
+    from .tracking import Session, session, track
     from .usage import extract_usage
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "PricingError",
     "PricingWarning",
     "ReportRow",
+    "Session",
     "Summary",
     "TokenizerUnavailableError",
     "UnknownModelError",
@@ -74,7 +76,9 @@ __all__ = [
     "estimate",
     "extract_usage",
     "iter_records",
+    "session",
     "summarize",
+    "track",
 ]
 
 # name -> module that defines it; loaded on first attribute access so import stays cheap.
@@ -92,6 +96,9 @@ _LAZY: dict[str, str] = {
     "iter_records": "summary",
     "Summary": "summary",
     "summarize": "summary",
+    "Session": "tracking",
+    "session": "tracking",
+    "track": "tracking",
 }
 
 
