@@ -1,0 +1,192 @@
+"""``openai-cost report``: totals from the ledger, per model, day, endpoint, tier or tag."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ._common import date_type, echo_json, prices_option
+from ._console import console, money
+
+__all__ = ["bar", "report"]
+
+_BLOCKS = " ▏▎▍▌▋▊▉█"
+BAR_WIDTH = 24
+
+
+def bar(value: Decimal, top: Decimal, width: int = BAR_WIDTH) -> str:
+    """A bar of unicode blocks ``width`` characters long at `top`, in eighths of a character."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = int((value / top * width * 8).to_integral_value())
+    eighths = max(1, min(eighths, width * 8))
+    full, part = divmod(eighths, 8)
+    return "█" * full + (_BLOCKS[part] if part else "")
+
+
+def _check_by(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if value in ("model", "day", "endpoint", "tier") or (
+        value.startswith("tag:") and len(value) > 4
+    ):
+        return value
+    raise click.BadParameter(f"{value!r}; valid: model, day, endpoint, tier, tag:NAME")
+
+
+def _parse_tags(values: tuple[str, ...]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for v in values:
+        name, sep, val = v.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{v!r}; use NAME=VALUE", param_hint="--tag")
+        tags[name] = val
+    return tags
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_url",
+    envvar="OPENAI_COST_DB_URL",
+    metavar="URL",
+    help="Ledger database: sqlite:///PATH or postgresql://USER@HOST/DB "
+    "(default: OPENAI_COST_DB_URL, else ledger.db in the user dir).",
+)
+@click.option(
+    "--by",
+    default="model",
+    show_default=True,
+    callback=_check_by,
+    metavar="model|day|endpoint|tier|tag:NAME",
+    help="What to total per row.",
+)
+@click.option("--since", type=date_type, help="First day included (YYYY-MM-DD, UTC).")
+@click.option("--until", type=date_type, help="Last day included (YYYY-MM-DD, UTC).")
+@click.option(
+    "--tag",
+    "tag_filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Only calls carrying this tag (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@prices_option
+def report(
+    db_url: str | None,
+    by: str,
+    since: date | None,
+    until: date | None,
+    tag_filters: tuple[str, ...],
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Spending recorded in the ledger, totalled per model, day, endpoint, tier or tag.
+
+    Costs are exact; calls the catalog could not price are counted in their own column, never
+    as $0. Examples:
+
+    \b
+      openai-cost report
+      openai-cost report --by day --since 2026-11-01 --until 2026-11-30
+      openai-cost report --by tag:project --db postgresql://app@db/costs --json
+    """
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+    if since and until and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}")
+    tags = _parse_tags(tag_filters)
+
+    from ..ledger import Ledger
+
+    ledger = Ledger(db_url)
+    try:
+        rows = ledger.report(by=by, since=since, until=until, tags=tags or None)
+    finally:
+        ledger.close()
+
+    priced = [r.cost_usd for r in rows if r.cost_usd is not None]
+    total_cost = sum(priced, Decimal(0))
+    totals = {
+        "calls": sum(r.calls for r in rows),
+        "cost_usd": str(total_cost),
+        "priced_calls": sum(r.priced_calls for r in rows),
+        "unpriced_calls": sum(r.unpriced_calls for r in rows),
+        "error_calls": sum(r.error_calls for r in rows),
+        "incomplete_calls": sum(r.incomplete_calls for r in rows),
+        "input_tokens": sum(r.input_tokens for r in rows),
+        "output_tokens": sum(r.output_tokens for r in rows),
+    }
+    if as_json:
+        echo_json(
+            {
+                "db": ledger.url,
+                "by": by,
+                "since": since,
+                "until": until,
+                "tags": tags,
+                "rows": [r.to_dict() for r in rows],
+                "total": totals,
+            }
+        )
+        return
+    if as_csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        header = list(rows[0].to_dict()) if rows else ["group", "calls", "cost_usd"]
+        w.writerow([by if h == "group" else h for h in header])
+        for r in rows:
+            w.writerow(["" if v is None else v for v in r.to_dict().values()])
+        return
+    _table(rows, by, ledger.url, totals, total_cost, since, until)
+
+
+def _table(
+    rows: list[Any],
+    by: str,
+    url: str,
+    totals: dict[str, Any],
+    total_cost: Decimal,
+    since: date | None,
+    until: date | None,
+) -> None:
+    from rich.table import Table
+
+    span = f" from {since}" if since else ""
+    span += f" to {until}" if until else ""
+    if not rows:
+        console().print(f"No calls recorded in {url}{span}.")
+        return
+    top = max((r.cost_usd for r in rows if r.cost_usd is not None), default=Decimal(0))
+    title = by[4:] if by.startswith("tag:") else by
+    table = Table(title=f"Spending by {title}{span}", caption=url, show_footer=True)
+    table.add_column(title, footer="total")
+    table.add_column("calls", justify="right", footer=str(totals["calls"]))
+    table.add_column("cost", justify="right", footer=money(total_cost))
+    table.add_column("", footer="", no_wrap=True)
+    unpriced = totals["unpriced_calls"]
+    errors = totals["error_calls"]
+    table.add_column("unpriced", justify="right", footer=str(unpriced) if unpriced else "")
+    table.add_column("errors", justify="right", footer=str(errors) if errors else "")
+    table.add_column("input tok", justify="right", footer=f"{totals['input_tokens']:,}")
+    table.add_column("output tok", justify="right", footer=f"{totals['output_tokens']:,}")
+    for r in rows:
+        table.add_row(
+            r.group,
+            str(r.calls),
+            "unpriced" if r.cost_usd is None else money(r.cost_usd),
+            "" if r.cost_usd is None else bar(r.cost_usd, top),
+            str(r.unpriced_calls) if r.unpriced_calls else "",
+            str(r.error_calls) if r.error_calls else "",
+            f"{r.input_tokens:,}",
+            f"{r.output_tokens:,}",
+        )
+    console().print(table)
+    if unpriced:
+        console().print(
+            f"{unpriced} call(s) could not be priced (model or rate not in the catalog) and are "
+            "not in the costs above; Ledger.records() gives each one's unpriced_reason."
+        )
