@@ -23,6 +23,7 @@ _COMMANDS: dict[str, str] = {
     "analyze": "analyze:analyze",
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
+    "report": "report:report",
 }
 
 
