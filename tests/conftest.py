@@ -14,4 +14,8 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OPENAI_COST_HOME", str(home))
     monkeypatch.delenv("OPENAI_COST_PRICES", raising=False)
     monkeypatch.delenv("OPENAI_COST_DB_URL", raising=False)
+    # the shared catalog reads OPENAI_COST_PRICES when built: start every test from the bundle
+    from openai_cost.catalog import catalog
+
+    catalog(reload=True)
     return home

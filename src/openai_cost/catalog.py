@@ -25,6 +25,7 @@ import functools
 import itertools
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -84,13 +85,26 @@ PROVIDER_PREFIXES = ("openai/", "openai:", "azure/", "azure_ai/", "openrouter/")
 """Prefixes stripped from a model name before lookup (repeatedly)."""
 
 
+_today_cache: list[Any] = [-1, None]  # [days since epoch, date]
+
+
+def _today() -> date:
+    days = int(time.time() // 86400)
+    if days != _today_cache[0]:
+        _today_cache[1] = datetime.now(timezone.utc).date()
+        _today_cache[0] = days
+    return _today_cache[1]  # type: ignore[no-any-return]
+
+
 def to_date(at: date | datetime | str | None) -> date:
     """Normalise ``at`` to a UTC date; None means today (UTC).
 
     Naive datetimes are taken as UTC. Strings are ISO dates or datetimes.
     """
     if at is None:
-        return datetime.now(timezone.utc).date()
+        return _today()
+    if type(at) is date:
+        return at
     if isinstance(at, datetime):
         if at.tzinfo is not None:
             at = at.astimezone(timezone.utc)
@@ -466,7 +480,11 @@ class Catalog:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise PriceDataError(f"{origin}: not valid TOML: {e}") from e
-        entries, aliases, fees = _parse(data, origin, provider)
+        self._add_parsed(*_parse(data, origin, provider))
+
+    def _add_parsed(
+        self, entries: list[ModelEntry], aliases: list[_Alias], fees: list[_ToolFees]
+    ) -> None:
         for entry in entries:
             self._add_entry(entry)
         for a in aliases:
@@ -665,19 +683,36 @@ class Catalog:
 
 
 @functools.cache
-def _default_catalog(extra: str | None) -> Catalog:
-    cat = Catalog.bundled()
-    if extra:
-        for part in extra.split(os.pathsep):
-            if part:
-                cat.load(part)
-    return cat
+def _bundled_parts() -> tuple[tuple[list[ModelEntry], list[_Alias], list[_ToolFees]], ...]:
+    """Parse the bundled price files once per process."""
+    parts = []
+    pkg = resources.files("openai_cost") / "data" / "prices"
+    for item in sorted(pkg.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            data = tomllib.loads(item.read_text(encoding="utf-8"))
+            origin = f"openai_cost/data/prices/{item.name}"
+            parts.append(_parse(data, origin, item.name.removesuffix(".toml")))
+    return tuple(parts)
 
 
-def catalog() -> Catalog:
+_shared: Catalog | None = None
+
+
+def catalog(*, reload: bool = False) -> Catalog:
     """The shared catalog: bundled prices plus the file(s) in ``OPENAI_COST_PRICES``.
 
-    ``OPENAI_COST_PRICES`` may list several files separated by ``os.pathsep``. The environment
-    is read on each call, so changing it takes effect on the next call.
+    The catalog is built on first use (not at import) and kept for the life of the process;
+    files added with `Catalog.load` stay in it. ``OPENAI_COST_PRICES`` may list several files
+    separated by ``os.pathsep``; it is read when the catalog is built, so after changing it call
+    ``catalog(reload=True)`` to rebuild from the bundled data and the variable as it is now.
     """
-    return _default_catalog(os.environ.get("OPENAI_COST_PRICES") or None)
+    global _shared
+    cat = _shared
+    if cat is None or reload:
+        cat = Catalog.bundled()
+        extra = os.environ.get("OPENAI_COST_PRICES")
+        for part in (extra or "").split(os.pathsep):
+            if part:
+                cat.load(part)
+        _shared = cat
+    return cat

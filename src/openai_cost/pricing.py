@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from .errors import PricingError, UsageError
+from .errors import PricingError
 from .types import FEE_DIMENSIONS, Cost, CostLine, ModelPrice, PricePeriod, Rates, Usage
 
 __all__ = ["normalize_tier", "price"]
@@ -161,6 +161,61 @@ def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx
     return _Rater(model, "default", lc.standard, lc.standard)
 
 
+class _Plan:
+    """Resolved rates of one (price entry, tier, batch, long-context) combination, memoised."""
+
+    __slots__ = ("label", "memo", "mp", "notes", "rater")
+
+    def __init__(self, mp: ModelPrice, rater: _Rater, label: str, notes: tuple[str, ...]) -> None:
+        self.mp = mp
+        self.rater = rater
+        self.label = label
+        self.notes = notes
+        self.memo: dict[str, tuple[Decimal, Decimal, str | None]] = {}
+
+    def rate(self, key: str) -> tuple[Decimal, Decimal, str | None]:
+        """(rate per token, rate per 1M, note) for a token bucket."""
+        hit = self.memo.get(key)
+        if hit is None:
+            rate, note = self.rater.rate(key)
+            for extra in self.notes:
+                note = extra if note is None else f"{note}; {extra}"
+            hit = (rate.scaleb(-6), rate, note)
+            self.memo[key] = hit
+        return hit
+
+
+_PLANS: dict[tuple[int, str, bool, bool], _Plan] = {}
+
+
+def _plan(mp: ModelPrice, tname: str, batch: bool, long_ctx: bool) -> _Plan:
+    key = (id(mp), tname, batch, long_ctx)
+    plan = _PLANS.get(key)
+    if plan is not None and plan.mp is mp:
+        return plan
+    period = mp.period
+    rater = _rater(mp, period, tname, batch, long_ctx)
+    notes: list[str] = []
+    if rater.note:
+        notes.append(rater.note)
+    label = "batch" if batch else tname
+    if tname == "scale":
+        notes.append("scale tier: drawn from prepaid Scale Tier units; standard rate shown")
+    if long_ctx:
+        assert period.long_context is not None
+        notes.append(f"input above {period.long_context.threshold:,} tokens: long-context rate")
+        label += "+long_context"
+    plan = _Plan(mp, rater, label, tuple(notes))
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[key] = plan
+    return plan
+
+
+_ZERO = Decimal(0)
+_UNIT = "1M tokens"
+
+
 def price(
     usage: Usage,
     mp: ModelPrice,
@@ -183,99 +238,78 @@ def price(
         PricingError: a bucket has no rate and no fallback; the tier is unknown or not offered;
             batch was combined with flex or priority.
     """
-    tname = normalize_tier(tier)
-    if batch and tname in ("flex", "priority"):
+    tname = _TIER_NAMES.get(tier) if tier is None or type(tier) is str else None
+    if tname is None:
+        tname = normalize_tier(tier)
+    if batch and (tname == "flex" or tname == "priority"):
         raise PricingError(
             f"batch=True cannot be combined with tier {tier!r}: Batch API calls have no "
             "service tier"
         )
     period = mp.period
     lc = period.long_context
-    long_ctx = lc is not None and usage.input_tokens > lc.threshold
-    if tname == "scale":
-        tier_label, scale_note = (
-            "scale",
-            ("scale tier: drawn from prepaid Scale Tier units; standard rate shown"),
-        )
-    else:
-        tier_label, scale_note = ("batch" if batch else tname), None
-    if long_ctx:
-        tier_label += "+long_context"
-    rater = _rater(mp, period, tname, batch, long_ctx)
-
+    u = usage
+    plan = _plan(mp, tname, batch, lc is not None and u.input_tokens > lc.threshold)
+    rate = plan.rate
     lines: list[CostLine] = []
     add = lines.append
-    total_in = Decimal(0)
-    total_out = Decimal(0)
+    total_in = _ZERO
+    total_out = _ZERO
 
-    def token_line(key: str, units: int, kind: str) -> Decimal:
-        rate, note = rater.rate(key)
-        if rater.note:
-            note = rater.note if note is None else f"{note}; {rater.note}"
-        if scale_note:
-            note = scale_note if note is None else f"{note}; {scale_note}"
-        if long_ctx:
-            lc_note = f"input above {lc.threshold:,} tokens: long-context rate"  # type: ignore[union-attr]
-            note = lc_note if note is None else f"{note}; {lc_note}"
-        amount = rate * units / _MTOK
-        add(CostLine(key, units, rate, "1M tokens", amount, kind, note))  # type: ignore[arg-type]
-        return amount
-
-    u = usage
     # ---- input buckets, most specific first
     cached = u.cached_tokens
-    c_audio = u.cached_audio_tokens
-    c_image = u.cached_image_tokens
-    audio_in = u.audio_input_tokens - c_audio
-    image_in = u.image_input_tokens - c_image
-    c_text = cached - c_audio - c_image
-    write = u.cache_write_tokens
-    text_in = u.input_tokens - cached - write - audio_in - image_in
-    if text_in < 0:  # pragma: no cover - Usage validation makes this impossible
-        raise UsageError("contradictory usage: input buckets exceed input_tokens")
-    if c_audio:
-        total_in += token_line("cached_audio_input", c_audio, "input")
-    if c_image:
-        total_in += token_line("cached_image_input", c_image, "input")
-    if c_text:
-        total_in += token_line("cached_input", c_text, "input")
-    if write:
-        total_in += token_line("cache_write", write, "input")
-    if audio_in:
-        total_in += token_line("audio_input", audio_in, "input")
-    if image_in:
-        total_in += token_line("image_input", image_in, "input")
-    if text_in:
-        total_in += token_line("input", text_in, "input")
+    if u.cache_write_tokens or u.audio_input_tokens or u.image_input_tokens:
+        c_audio = u.cached_audio_tokens
+        c_image = u.cached_image_tokens
+        audio_in = u.audio_input_tokens - c_audio
+        image_in = u.image_input_tokens - c_image
+        write = u.cache_write_tokens
+        buckets: tuple[tuple[str, int], ...] = (
+            ("cached_audio_input", c_audio),
+            ("cached_image_input", c_image),
+            ("cached_input", cached - c_audio - c_image),
+            ("cache_write", write),
+            ("audio_input", audio_in),
+            ("image_input", image_in),
+            ("input", u.input_tokens - cached - write - audio_in - image_in),
+        )
+    else:  # the common text-only case
+        buckets = (("cached_input", cached), ("input", u.input_tokens - cached))
+    for key, n in buckets:
+        if n:
+            per_token, r, note = rate(key)
+            amount = per_token * n
+            total_in += amount
+            add(CostLine(key, n, r, _UNIT, amount, "input", note))
 
     # ---- output buckets
     audio_out = u.audio_output_tokens
     image_out = u.image_output_tokens
     reasoning = u.reasoning_tokens
-    text_out = u.output_tokens - audio_out - image_out - reasoning
-    if audio_out:
-        total_out += token_line("audio_output", audio_out, "output")
-    if image_out:
-        total_out += token_line("image_output", image_out, "output")
-    if reasoning:
-        total_out += token_line("reasoning", reasoning, "output")
-    if text_out:
-        total_out += token_line("output", text_out, "output")
+    if audio_out or image_out:
+        buckets = (
+            ("audio_output", audio_out),
+            ("image_output", image_out),
+            ("reasoning", reasoning),
+            ("output", u.output_tokens - audio_out - image_out - reasoning),
+        )
+    else:
+        buckets = (("reasoning", reasoning), ("output", u.output_tokens - reasoning))
+    for key, n in buckets:
+        if n:
+            per_token, r, note = rate(key)
+            amount = per_token * n
+            total_out += amount
+            add(CostLine(key, n, r, _UNIT, amount, "output", note))
 
     # ---- fees: never tiered
-    fees = Decimal(0)
+    fees = _ZERO
     if u.characters or u.audio_seconds or u.images or u.tool_calls:
         fees = _fees(u, mp, lines)
 
+    # positional: measurably faster than keywords on this hot path
     return Cost(
-        model=mp.model,
-        lines=tuple(lines),
-        input=total_in,
-        output=total_out,
-        fees=fees,
-        price_since=period.since,
-        tier=tier_label,
-        source=period.source,
+        mp.model, tuple(lines), total_in, total_out, fees, period.since, plan.label, period.source
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .errors import UsageError
 
@@ -79,6 +79,8 @@ FEE_DIMENSIONS: Mapping[str, str] = MappingProxyType(
 """Rate keys that are not per token, with the unit their rate is quoted in."""
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+_ZERO = Decimal(0)
+_setattr = object.__setattr__
 
 
 def _check_count(name: str, value: object) -> None:
@@ -88,7 +90,7 @@ def _check_count(name: str, value: object) -> None:
         raise UsageError(f"{name} must be >= 0, got {value!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class Usage:
     """What one call consumed, normalised across API shapes (inclusive counts).
 
@@ -123,7 +125,7 @@ class Usage:
     """Predicted-output tokens that were accepted (informational; inside `output_tokens`)."""
     characters: int = 0
     """Input characters, for models billed per character (tts-1, tts-1-hd)."""
-    audio_seconds: Decimal = Decimal(0)
+    audio_seconds: Decimal = _ZERO
     """Seconds of audio, for models billed per minute (whisper-1)."""
     images: int = 0
     """Images generated, for models billed per image (DALL-E 2 and 3)."""
@@ -134,36 +136,71 @@ class Usage:
     tool_calls: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
     """Billable built-in tool calls by fee dimension, e.g. ``{"web_search_call": 2}``."""
 
-    def __post_init__(self) -> None:
-        inp = self.input_tokens
-        out = self.output_tokens
-        cached = self.cached_tokens
-        # Fast path for the common text-only usage: plain ints, nothing exotic.
+    def __init__(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cached_tokens: int = 0,
+        cache_write_tokens: int = 0,
+        audio_input_tokens: int = 0,
+        cached_audio_tokens: int = 0,
+        image_input_tokens: int = 0,
+        cached_image_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        audio_output_tokens: int = 0,
+        image_output_tokens: int = 0,
+        rejected_prediction_tokens: int = 0,
+        accepted_prediction_tokens: int = 0,
+        characters: int = 0,
+        audio_seconds: Decimal = _ZERO,
+        images: int = 0,
+        image_size: str | None = None,
+        image_quality: str | None = None,
+        tool_calls: Mapping[str, int] | None = None,
+    ) -> None:
+        # Written by hand (not generated) because it is on cost_of's hot path: the common
+        # text-only usage is checked in one pass and only its four counts are stored; every
+        # other field keeps its class-level default (zero). That is also why Usage has no
+        # __slots__: a slot cannot have a class-level default.
+        s = _setattr
         if (
-            type(inp) is int
-            and type(out) is int
-            and type(cached) is int
-            and inp >= 0
-            and out >= 0
-            and 0 <= cached <= inp
-            and self.cache_write_tokens == 0
-            and self.audio_input_tokens == 0
-            and self.image_input_tokens == 0
-            and self.cached_audio_tokens == 0
-            and self.cached_image_tokens == 0
-            and self.audio_output_tokens == 0
-            and self.image_output_tokens == 0
-            and self.rejected_prediction_tokens == 0
-            and self.accepted_prediction_tokens == 0
-            and type(self.reasoning_tokens) is int
-            and 0 <= self.reasoning_tokens <= out
-            and self.characters == 0
-            and self.images == 0
-            and not self.tool_calls
-            and type(self.audio_seconds) is Decimal
-            and self.audio_seconds == 0
+            type(input_tokens) is int
+            and type(output_tokens) is int
+            and type(cached_tokens) is int
+            and type(reasoning_tokens) is int
+            and 0 <= cached_tokens <= input_tokens
+            and 0 <= reasoning_tokens <= output_tokens
+            and not (
+                cache_write_tokens
+                or audio_input_tokens
+                or cached_audio_tokens
+                or image_input_tokens
+                or cached_image_tokens
+                or audio_output_tokens
+                or image_output_tokens
+                or rejected_prediction_tokens
+                or accepted_prediction_tokens
+                or characters
+                or audio_seconds
+                or images
+                or tool_calls
+            )
         ):
+            d = self.__dict__
+            d["input_tokens"] = input_tokens
+            d["output_tokens"] = output_tokens
+            d["cached_tokens"] = cached_tokens
+            d["reasoning_tokens"] = reasoning_tokens
+            if image_size is not None:
+                s(self, "image_size", image_size)
+            if image_quality is not None:
+                s(self, "image_quality", image_quality)
             return
+        values = locals()
+        for name in _FIELDS:
+            s(self, name, values[name])
+        if tool_calls is None:
+            s(self, "tool_calls", _EMPTY)
         self._validate()
 
     def _validate(self) -> None:
@@ -287,10 +324,14 @@ class Usage:
                     out[name] = dict(v)
             elif isinstance(v, Decimal):
                 if v:
-                    out[name] = str(v)
+                    out[name] = f"{v:f}"
             elif v:
                 out[name] = v
         return out
+
+
+_FIELDS = tuple(Usage.__dataclass_fields__)
+Usage.tool_calls = _EMPTY  # class-level default, see Usage.__init__
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,38 +410,46 @@ class ModelPrice:
         return self.period.standard
 
 
-@dataclass(frozen=True, slots=True)
-class CostLine:
-    """One priced bucket of a usage."""
+class CostLine(NamedTuple):
+    """One priced bucket of a usage.
+
+    A `NamedTuple` rather than a dataclass: `cost_of` builds several per call on its hot path,
+    and a tuple is built four times faster. It is immutable all the same.
+
+    Fields: ``dimension`` (bucket name, e.g. ``"input"``, ``"cached_input"``, ``"reasoning"``,
+    ``"web_search_call"``); ``units`` (tokens, characters, minutes, calls or images in it);
+    ``rate`` (USD per 1M tokens for token buckets, else per `unit`); ``unit`` (what the rate is
+    quoted per: ``"1M tokens"``, ``"call"``, ``"minute"``, ``"image"``...); ``amount`` (USD);
+    ``kind`` (the subtotal it adds to: input, output or fee); ``note`` (why this rate, when it
+    is not the bucket's own: fallbacks, tier derivations).
+    """
 
     dimension: str
-    """Bucket name, e.g. ``"input"``, ``"cached_input"``, ``"reasoning"``, ``"web_search_call"``."""
     units: int | Decimal
-    """How many tokens (or characters, minutes, calls, images) the bucket holds."""
     rate: Decimal
-    """Rate applied: per 1M tokens for token buckets, else per `unit`."""
     unit: str
-    """What `rate` is quoted per: ``"1M tokens"``, ``"call"``, ``"minute"``, ``"image"``..."""
     amount: Decimal
-    """USD for this bucket."""
     kind: LineKind
-    """Which subtotal it belongs to: input, output or fee."""
     note: str | None = None
-    """Why this rate, when it is not the bucket's own (fallbacks, tier derivations)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with decimal strings."""
         d: dict[str, Any] = {
             "dimension": self.dimension,
-            "units": self.units if isinstance(self.units, int) else str(self.units),
-            "rate": str(self.rate),
+            "units": self.units if isinstance(self.units, int) else _dec_str(self.units),
+            "rate": f"{self.rate:f}",
             "unit": self.unit,
-            "amount_usd": str(self.amount),
+            "amount_usd": _dec_str(self.amount),
             "kind": self.kind,
         }
         if self.note:
             d["note"] = self.note
         return d
+
+
+def _dec_str(value: Decimal) -> str:
+    """Exact decimal string without exponent or trailing zeros (``0.000215``, ``3``)."""
+    return f"{value.normalize():f}" if value else "0"
 
 
 def _usd(value: Decimal, places: int = 6) -> str:
@@ -410,7 +459,7 @@ def _usd(value: Decimal, places: int = 6) -> str:
     return f"${value.quantize(q):,f}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, init=False)
 class Cost:
     """The price of one usage: exact USD subtotals and one line per bucket."""
 
@@ -431,6 +480,28 @@ class Cost:
     source: str = ""
     """Source of the price period used."""
 
+    def __init__(
+        self,
+        model: str,
+        lines: tuple[CostLine, ...],
+        input: Decimal,
+        output: Decimal,
+        fees: Decimal,
+        price_since: date,
+        tier: str = "default",
+        source: str = "",
+    ) -> None:
+        # by hand, straight into __dict__: `cost_of` builds one per call on its hot path
+        d = self.__dict__
+        d["model"] = model
+        d["lines"] = lines
+        d["input"] = input
+        d["output"] = output
+        d["fees"] = fees
+        d["price_since"] = price_since
+        d["tier"] = tier
+        d["source"] = source
+
     @property
     def total(self) -> Decimal:
         """`input + output + fees`, USD."""
@@ -445,10 +516,10 @@ class Cost:
         """JSON-ready dict: decimal strings, ISO date."""
         return {
             "model": self.model,
-            "total_usd": str(self.total),
-            "input_usd": str(self.input),
-            "output_usd": str(self.output),
-            "fees_usd": str(self.fees),
+            "total_usd": _dec_str(self.total),
+            "input_usd": _dec_str(self.input),
+            "output_usd": _dec_str(self.output),
+            "fees_usd": _dec_str(self.fees),
             "tier": self.tier,
             "price_since": self.price_since.isoformat(),
             "source": self.source,
