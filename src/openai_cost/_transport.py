@@ -445,33 +445,63 @@ def estimate_request(
     raw: bytes | None,
     prices: Catalog | None = None,
 ) -> Decimal:
-    """A conservative cost estimate of a request before it is sent.
+    """A conservative (high) cost estimate of a request before it is sent.
 
-    Input: the request body's length / 4 tokens (JSON syntax counts too, so it over-estimates).
-    Output: ``max_completion_tokens`` / ``max_tokens`` / ``max_output_tokens`` when the request
-    sets one, else nothing. A model the catalog does not know estimates to 0 (logged): the
-    budget still refuses calls once the spent amount reaches the limit.
+    Output is the request's ``max_completion_tokens`` / ``max_tokens`` / ``max_output_tokens``,
+    else the model's maximum output from the catalog. Input: chat messages and Responses
+    ``input`` are counted with `openai_cost.estimate`; anything else (or anything it cannot
+    count) is the request body's length / 4 tokens, which over-counts (JSON syntax counts too).
+    A model the catalog does not know estimates to 0 (logged): the budget still refuses calls
+    once what was spent reaches the limit.
     """
-    if not model:
+    names = [n for n in ((body or {}).get("model"), model) if isinstance(n, str) and n]
+    if not names:
         return Decimal(0)
-    out = 0
+    out: int | None = None
+    tier: str | None = None
     if body is not None:
         for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
             v = body.get(key)
-            if type(v) is int and v > 0:
+            if type(v) is int and v >= 0:
                 out = v
                 break
-    from ._api import cost_of
+        t = body.get("service_tier")
+        tier = t if t in ("flex", "priority") else None
+    from .catalog import catalog
 
-    try:
-        return cost_of(
-            Usage(input_tokens=len(raw or b"") // 4, output_tokens=out),
-            model=model,
-            prices=prices,
-        ).total
-    except OpenAICostError as e:
-        log.info("openai-cost cannot estimate %r for a budget (counted as $0): %s", model, e)
-        return Decimal(0)
+    cat = prices or catalog()
+    for name in names:
+        try:
+            mp = cat.resolve(name)
+        except OpenAICostError:
+            continue
+        max_out = out if out is not None else (mp.max_output_tokens or 0)
+        prompt = None if body is None else body.get("messages", body.get("input"))
+        if isinstance(prompt, (str, list)) and prompt:
+            try:
+                from .tokens import estimate
+
+                tools = body.get("tools") if body is not None else None
+                return estimate(
+                    name,
+                    prompt,
+                    max_output_tokens=max_out,
+                    tools=tools if isinstance(tools, list) else None,
+                    tier=tier,
+                    prices=cat,
+                ).total_max
+            except Exception as e:  # a shape it cannot count: fall back to the body size
+                log.debug("openai-cost counted %r by size: %s", name, e)
+        from .pricing import price
+
+        try:
+            usage = Usage(input_tokens=len(raw or b"") // 4, output_tokens=max_out)
+            return price(usage, mp, tier=tier).total
+        except OpenAICostError as e:
+            log.info("openai-cost cannot estimate %r for a budget: %s", name, e)
+            return Decimal(0)
+    log.info("openai-cost cannot estimate %s for a budget (counted as $0)", names[0])
+    return Decimal(0)
 
 
 # --------------------------------------------------------------------------- response side

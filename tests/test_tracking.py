@@ -1,0 +1,486 @@
+"""`track()`: the real ``openai`` SDK against a local OpenAI-compatible server, a real ledger.
+
+Expected costs are computed by hand from the rates in `_tracking_helpers.PRICES`
+(openai-billing.md 3.1 and 3.8) and the usage the server reports (`fake_openai_server`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+import openai_cost
+from _tracking_helpers import HELLO, ledger, prices, rows, run_tag, server
+from fake_openai_server import FakeOpenAI
+from openai_cost import BudgetExceededError
+from openai_cost.catalog import Catalog
+
+__all__ = ["ledger", "prices", "server"]  # fixtures used by name
+
+# gpt-4o-mini: $0.15 in, $0.60 out per 1M (openai-billing.md 3.1)
+MINI_CHAT = Decimal("14") * Decimal("0.15") / 10**6 + Decimal("37") * Decimal("0.60") / 10**6
+MINI_STREAM = Decimal("14") * Decimal("0.15") / 10**6 + Decimal("30") * Decimal("0.60") / 10**6
+MINI_RESPONSES = Decimal("14") * Decimal("0.15") / 10**6 + Decimal("50") * Decimal("0.60") / 10**6
+
+
+def _client(srv: FakeOpenAI, **kw: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=srv.base_url, api_key="test", **kw)
+
+
+def test_hand_computed_expectations() -> None:
+    # 14 x 0.15 = 2.1 micro-dollars in; 37 x 0.60 = 22.2 out
+    assert Decimal("0.0000243") == MINI_CHAT
+    assert Decimal("0.0000201") == MINI_STREAM  # 2.1 + 30 x 0.60 = 18.0
+    assert Decimal("0.0000321") == MINI_RESPONSES  # 2.1 + 50 x 0.60 = 30.0
+
+
+def test_chat_completion_is_priced_and_stored(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    client = openai_cost.track(
+        _client(server), ledger=ledger, tags={"run": tag, "project": "p1"}, prices=prices
+    )
+    resp = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert resp.choices[0].message.content  # the caller's response is intact
+    [rec] = rows(ledger, tag=tag)
+    assert rec.status == "ok"
+    assert rec.endpoint == "chat.completions"
+    assert rec.model_requested == "gpt-4o-mini"
+    assert rec.model == "gpt-4o-mini-2024-07-18"
+    assert rec.model_resolved == "gpt-4o-mini-2024-07-18"
+    assert rec.http_status == 200
+    assert rec.request_id.startswith("req_")
+    assert rec.latency_ms is not None and rec.latency_ms > 0
+    assert rec.usage.input_tokens == 14 and rec.usage.output_tokens == 37
+    assert rec.total_usd == MINI_CHAT
+    assert dict(rec.tags) == {"run": tag, "project": "p1"}
+    assert rec.tier == "default"
+    assert rec.unpriced_reason is None
+
+
+def test_bundled_catalog_prices_gpt_4o(server: FakeOpenAI, ledger: Any) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag})
+    client.chat.completions.create(model="gpt-4o", messages=HELLO)
+    [rec] = rows(ledger, tag=tag)
+    # gpt-4o-2024-08-06: 14 x $2.50 + 37 x $10.00 per 1M (openai-billing.md 3.1)
+    assert rec.total_usd == Decimal("0.000035") + Decimal("0.00037")
+    assert rec.price_since is not None and str(rec.price_since) == "2024-08-06"
+
+
+def test_chat_stream_gets_usage_added(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    n = len(server.requests)
+    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))
+    sent = server.requests[n].body
+    assert sent["stream_options"] == {"include_usage": True}
+    # the SDK yields the usage chunk too: choices == [] (documented in tracking.py)
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "The weather in"
+    [rec] = rows(ledger, tag=tag)
+    assert rec.status == "ok"
+    assert (rec.usage.input_tokens, rec.usage.output_tokens) == (14, 30)
+    assert rec.total_usd == MINI_STREAM
+
+
+def test_chat_stream_that_asked_for_usage_is_sent_unchanged(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    n = len(server.requests)
+    opts = {"include_usage": True, "include_obfuscation": False}
+    with client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, stream=True, stream_options=opts
+    ) as stream:
+        for _ in stream:
+            pass
+    assert server.requests[n].body["stream_options"] == opts
+    [rec] = rows(ledger, tag=tag)
+    assert rec.total_usd == MINI_STREAM
+
+
+def test_abandoned_stream_is_incomplete(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, stream=True, extra_headers={"x-fake-chunks": "500"}
+    )
+    for i, _ in enumerate(stream):
+        if i == 2:
+            break
+    stream.close()
+    [rec] = rows(ledger, tag=tag)
+    assert rec.status == "incomplete"
+    assert rec.model == "gpt-4o-mini-2024-07-18"  # what is known: the chunks name the model
+    assert rec.cost is None and rec.total_usd is None  # never $0
+    assert "before its usage" in (rec.unpriced_reason or "")
+
+
+def test_dropped_stream_is_recorded_when_collected(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, stream=True, extra_headers={"x-fake-chunks": "500"}
+    )
+    next(iter(stream))
+    del stream
+    gc.collect()
+    [rec] = rows(ledger, tag=tag)
+    assert rec.status == "incomplete" and rec.cost is None
+
+
+def test_responses_and_responses_stream(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    r = client.responses.create(model="gpt-4o-mini", input="Weather in San Francisco?")
+    assert r.output_text
+    with client.responses.create(model="gpt-4o-mini", input="Weather?", stream=True) as s:
+        types = [ev.type for ev in s]
+    assert types[-1] == "response.completed"
+    recs = rows(ledger, tag=tag)
+    assert [r.endpoint for r in recs] == ["responses", "responses"]
+    assert all(r.status == "ok" for r in recs)
+    assert [r.total_usd for r in recs] == [MINI_RESPONSES, MINI_RESPONSES]
+    assert recs[0].request_id != recs[1].request_id
+
+
+def test_embeddings(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    out = client.embeddings.create(model="text-embedding-3-small", input=["a cat", "a dog"])
+    assert len(out.data) == 2
+    [rec] = rows(ledger, tag=tag)
+    assert rec.endpoint == "embeddings"
+    assert rec.usage.input_tokens == 8  # 4 per input, as the server reports
+    # $0.02 per 1M (openai-billing.md 3.8): 8 x 0.02 / 1M
+    assert rec.total_usd == Decimal("0.00000016")
+
+
+def test_legacy_completions(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    client.completions.create(model="gpt-4o-mini", prompt="The weather is")
+    [rec] = rows(ledger, tag=tag)
+    assert rec.endpoint == "completions"
+    # 5 x 0.15 + 7 x 0.60 micro-dollars = 0.75 + 4.2
+    assert rec.total_usd == Decimal("0.00000495")
+
+
+def test_rate_limited_then_retried(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, extra_headers={"x-fake-fail": "429"}
+    )
+    assert resp.usage is not None
+    first, second = rows(ledger, tag=tag)
+    assert (first.status, first.http_status, first.cost) == ("error", 429, None)
+    assert first.unpriced_reason is None  # an error is not "unpriced": it was not billed
+    assert (second.status, second.http_status) == ("ok", 200)
+    assert second.total_usd == MINI_CHAT
+    assert first.request_id != second.request_id
+
+
+def test_server_error_every_attempt(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(
+        _client(server, max_retries=1), ledger=ledger, tags={"run": tag}, prices=prices
+    )
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=HELLO,
+            extra_headers={"x-fake-fail": "500", "x-fake-fail-times": "all"},
+        )
+    recs = rows(ledger, tag=tag)
+    assert [(r.status, r.http_status, r.total_usd) for r in recs] == [
+        ("error", 500, None),
+        ("error", 500, None),
+    ]
+
+
+def test_bad_request(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=HELLO, extra_headers={"x-fake-fail": "400"}
+        )
+    [rec] = rows(ledger, tag=tag)
+    assert (rec.status, rec.http_status, rec.model_requested) == ("error", 400, "gpt-4o-mini")
+
+
+def test_connection_error_is_recorded(ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    with FakeOpenAI() as srv:
+        url = srv.base_url
+    client = openai_cost.track(
+        openai.OpenAI(base_url=url, api_key="test", max_retries=0),
+        ledger=ledger,
+        tags={"run": tag},
+        prices=prices,
+    )
+    with pytest.raises(openai.APIConnectionError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    [rec] = rows(ledger, tag=tag)
+    assert (rec.status, rec.http_status, rec.cost) == ("error", None, None)
+
+
+def test_unknown_model_is_unpriced_not_zero(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    client.chat.completions.create(
+        model="gpt-9-preview", messages=HELLO, extra_headers={"x-fake-model": "gpt-9-preview"}
+    )
+    [rec] = rows(ledger, tag=tag)
+    assert rec.status == "ok"
+    assert rec.cost is None and rec.total_usd is None
+    assert rec.usage.input_tokens == 14
+    assert "gpt-9-preview" in (rec.unpriced_reason or "")
+
+
+def test_contradictory_usage_is_recorded_unpriced(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices)
+    bad = '{"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15, ' + (
+        '"prompt_tokens_details": {"cached_tokens": 11}}'
+    )
+    resp = client.chat.completions.create(
+        model="gpt-4o-mini", messages=HELLO, extra_headers={"x-fake-usage": bad}
+    )
+    assert resp.usage is not None and resp.usage.prompt_tokens == 10
+    [rec] = rows(ledger, tag=tag)
+    assert rec.cost is None
+    assert "cached_tokens (11) > input_tokens (10)" in (rec.unpriced_reason or "")
+
+
+def test_malformed_body_behaves_as_untracked(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    hdr = {"x-fake-body": "malformed"}
+
+    def outcome(client: openai.OpenAI) -> object:
+        try:
+            return client.chat.completions.create(
+                model="gpt-4o-mini", messages=HELLO, extra_headers=hdr
+            )
+        except Exception as e:
+            return type(e)
+
+    plain = outcome(_client(server, max_retries=0))
+    tracked = outcome(
+        openai_cost.track(
+            _client(server, max_retries=0), ledger=ledger, tags={"run": tag}, prices=prices
+        )
+    )
+    assert tracked == plain  # whatever the SDK makes of it, tracking does not change it
+    [rec] = rows(ledger, tag=tag)
+    assert rec.cost is None
+    assert "unreadable response body" in (rec.unpriced_reason or "")
+
+
+def test_azure_deployment_priced_with_the_model_the_response_reports(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    tag = run_tag()
+    client = openai_cost.track(
+        openai.AzureOpenAI(
+            azure_endpoint=server.azure_endpoint,
+            api_key="test",
+            api_version="2024-10-21",
+            azure_deployment="prod-chat-eu",
+        ),
+        ledger=ledger,
+        tags={"run": tag},
+        prices=prices,
+    )
+    n = len(server.requests)
+    client.chat.completions.create(model="prod-chat-eu", messages=HELLO)
+    seen = server.requests[n]
+    assert seen.path == "/openai/deployments/prod-chat-eu/chat/completions"
+    assert "api-version=2024-10-21" in seen.query
+    [rec] = rows(ledger, tag=tag)
+    assert rec.model_requested == "prod-chat-eu"
+    assert rec.model == rec.model_resolved == "gpt-4o-2024-08-06"
+    # gpt-4o: 14 x $2.50 + 37 x $10.00 per 1M (openai-billing.md 3.1)
+    assert rec.total_usd == Decimal("0.000405")
+
+
+def test_async_client(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+
+    async def main() -> list[str]:
+        client = openai_cost.track(
+            openai.AsyncOpenAI(base_url=server.base_url, api_key="test"),
+            ledger=ledger,
+            tags={"run": tag},
+            prices=prices,
+        )
+        await client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=HELLO, stream=True
+        )
+        texts = [c.choices[0].delta.content or "" async for c in stream if c.choices]
+        stream2 = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=HELLO, stream=True, extra_headers={"x-fake-chunks": "300"}
+        )
+        async for _ in stream2:
+            break
+        await stream2.close()
+        await client.close()
+        return texts
+
+    texts = asyncio.run(main())
+    assert "".join(texts) == "The weather in"
+    recs = rows(ledger, tag=tag)
+    assert [(r.status, r.total_usd) for r in recs] == [
+        ("ok", MINI_CHAT),
+        ("ok", MINI_STREAM),
+        ("incomplete", None),
+    ]
+
+
+def test_budget_refuses_before_the_request(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    from openai_cost import Budget
+
+    tag = run_tag()
+    # max_tokens=1000 at $0.60/1M output alone is $0.0006 (openai-billing.md 3.1)
+    budget = Budget(Decimal("0.0005"), period="total", tags={"run": tag})
+    client = openai_cost.track(
+        _client(server), ledger=ledger, tags={"run": tag}, budget=budget, prices=prices
+    )
+    n = len(server.requests)
+    with pytest.raises(BudgetExceededError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=1000)
+    assert len(server.requests) == n  # nothing reached the server
+    assert rows(ledger, tag=tag) == []
+    # a small call fits: 100 output tokens are $0.00006, and it is recorded once
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=100)
+    [rec] = rows(ledger, tag=tag)
+    assert rec.total_usd == MINI_CHAT
+    assert ledger.spent(tags={"run": tag}) == MINI_CHAT
+
+
+def test_budget_counts_what_was_spent(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    from openai_cost import Budget
+
+    tag = run_tag()
+    # Each call costs MINI_CHAT = $0.0000243; its estimate is the counted prompt (about 20
+    # tokens x $0.15/1M = $0.000003) plus max_tokens=37 x $0.60/1M = $0.0000222, so about
+    # $0.000025. Call 2: 0.0000243 + 0.000025 fits under $0.00006; call 3: 0.0000486 +
+    # 0.000025 does not.
+    budget = Budget(Decimal("0.00006"), period="day", tags={"run": tag})
+    client = openai_cost.track(
+        _client(server), ledger=ledger, tags={"run": tag}, budget=budget, prices=prices
+    )
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=37)
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=37)
+    n = len(server.requests)
+    with pytest.raises(BudgetExceededError):
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=37)
+    assert len(server.requests) == n
+    assert len(rows(ledger, tag=tag)) == 2
+
+
+def test_broken_default_ledger_does_not_break_the_call(
+    server: FakeOpenAI,
+    prices: Catalog,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from openai_cost import _transport
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the ledger's directory should be")
+    monkeypatch.setenv("OPENAI_COST_HOME", str(blocker / "home"))
+    monkeypatch.setattr(_transport, "_DEFAULT", [])
+    monkeypatch.setattr(_transport, "_DEFAULT_FAILED", [])
+    client = openai_cost.track(_client(server), prices=prices)
+    with (
+        caplog.at_level(logging.WARNING, logger="openai_cost.tracking"),
+        openai_cost.session() as s,
+    ):
+        resp = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert resp.choices[0].message.content
+    assert s.total == MINI_CHAT  # the session still saw the call
+    assert any("ledger" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("where", ["sqlite-under-a-file", "postgres-nobody-listens"])
+def test_unwritable_ledger_does_not_break_the_call(
+    where: str,
+    server: FakeOpenAI,
+    prices: Catalog,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from openai_cost import Budget
+    from openai_cost.ledger import Ledger
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    url = (
+        f"sqlite:///{blocker / 'sub' / 'ledger.db'}"
+        if where.startswith("sqlite")
+        else "postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"
+    )
+    led = Ledger(url)
+    plain = openai_cost.track(_client(server), ledger=led, prices=prices)
+    budgeted = openai_cost.track(
+        _client(server), ledger=led, prices=prices, budget=Budget(Decimal(1), period="day")
+    )
+    with caplog.at_level(logging.WARNING), openai_cost.session() as s:
+        assert plain.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
+        # the budget cannot be checked without its ledger: logged, and the call proceeds
+        assert budgeted.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
+        assert led.flush(timeout=10) is False  # nothing could be stored
+    assert s.total == MINI_CHAT * 2
+    assert any("budget" in r.getMessage() for r in caplog.records)
+    assert led.pending == 2  # kept in the spool for a later replay
+    led.close(timeout=0)
+
+
+def test_track_twice_records_once(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    client = _client(server)
+    openai_cost.track(client, ledger=ledger, tags={"run": "other"}, prices=prices)
+    assert openai_cost.track(client, ledger=ledger, tags={"run": tag}, prices=prices) is client
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    [rec] = rows(ledger, tag=tag)
+    assert rec.total_usd == MINI_CHAT
+
+
+def test_untracked_endpoints_pass_through(server: FakeOpenAI, ledger: Any) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server, max_retries=0), ledger=ledger, tags={"run": tag})
+    with pytest.raises(openai.NotFoundError):
+        client.models.list()
+    assert rows(ledger, tag=tag) == []
+
+
+def test_track_rejects_other_objects() -> None:
+    with pytest.raises(TypeError, match=r"openai\.OpenAI"):
+        openai_cost.track(object())
+    with pytest.raises(TypeError, match="str to str"):
+        openai_cost.track(openai.OpenAI(api_key="x"), tags={"n": 1})  # type: ignore[dict-item]
