@@ -33,6 +33,7 @@ __all__ = [
     "bundled_path",
     "get_encoding",
     "seed_tiktoken_cache",
+    "verify",
 ]
 
 EXPECTED_SHA256: dict[str, str] = {
@@ -113,6 +114,15 @@ def _verified_bytes(name: str) -> bytes:
         raise TokenizerUnavailableError(
             f"bundled encoding file for {name!r} cannot be read: {e.strerror or e}"
         ) from e
+    return verify(name, data)
+
+
+def verify(name: str, data: bytes) -> bytes:
+    """Return ``data`` if its sha256 is the one tiktoken publishes for encoding ``name``.
+
+    Raises:
+        TokenizerUnavailableError: the hash differs (a corrupt or substituted file).
+    """
     digest = hashlib.sha256(data).hexdigest()
     if digest != EXPECTED_SHA256[name]:
         raise TokenizerUnavailableError(

@@ -231,10 +231,10 @@ def _from_data_url(url: str) -> tuple[int, int]:
     payload = url[m.end() :]
     # most headers sit in the first bytes; JPEG metadata can push the size further in
     for chars in (1 << 16, len(payload)):
-        head = payload[:chars]
+        head = "".join(payload[:chars].split())  # data: URLs may be wrapped
         head = head[: len(head) - len(head) % 4] if chars < len(payload) else head
         try:
-            data = base64.b64decode(head + "=" * (-len(head) % 4))
+            data = base64.b64decode(head + "=" * (-len(head) % 4), validate=True)
         except (binascii.Error, ValueError) as e:
             raise UsageError(f"image data: URL is not valid base64: {e}") from e
         size = size_from_bytes(data)
