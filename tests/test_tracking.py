@@ -20,7 +20,7 @@ import openai_cost
 from _tracking_helpers import HELLO, ledger, prices, rows, run_tag, server
 from fake_openai_server import FakeOpenAI
 from openai_cost import BudgetExceededError
-from openai_cost.catalog import Catalog
+from openai_cost.catalog import Catalog, catalog
 
 __all__ = ["ledger", "prices", "server"]  # fixtures used by name
 
@@ -73,7 +73,8 @@ def test_bundled_catalog_prices_gpt_4o(server: FakeOpenAI, ledger: Any) -> None:
     [rec] = rows(ledger, tag=tag)
     # gpt-4o-2024-08-06: 14 x $2.50 + 37 x $10.00 per 1M (openai-billing.md 3.1)
     assert rec.total_usd == Decimal("0.000035") + Decimal("0.00037")
-    assert rec.price_since is not None and str(rec.price_since) == "2024-08-06"
+    # the row keeps the price period in force when the call was made
+    assert rec.price_since == catalog().resolve("gpt-4o").price_since
 
 
 def test_chat_stream_gets_usage_added(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
