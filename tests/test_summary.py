@@ -1,0 +1,305 @@
+"""summarize and iter_records: totals per group, nothing dropped, nothing at $0.
+
+Expected costs are the per-fixture hand computations of tests/test_usage.py (rates from
+openai-billing.md, copied into tests/_usage_helpers.py), added up.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import openai_cost as oc
+from _usage_helpers import FIXTURES, fixture, fixture_text, make_catalog
+from openai_cost import Catalog
+from openai_cost.summary import Record, iter_records, summarize
+
+D = Decimal
+
+
+@pytest.fixture
+def cat(tmp_path: Path) -> Catalog:
+    return make_catalog(tmp_path)
+
+
+def _line(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def _chat(model: str, created: int, inp: int, out: int, cached: int = 0, **extra: Any) -> dict:
+    return {
+        "id": f"chatcmpl-{created}-{inp}",
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [],
+        "usage": {
+            "prompt_tokens": inp,
+            "completion_tokens": out,
+            "total_tokens": inp + out,
+            "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+        },
+        **extra,
+    }
+
+
+JAN8 = 1736330400  # 2025-01-08 10:00 UTC
+JAN9 = JAN8 + 86400
+
+
+def test_batch_output_file_priced_at_batch_rates_failed_lines_counted(cat: Catalog) -> None:
+    path = FIXTURES / "batch_output.jsonl"
+    s = summarize(iter_records(path), prices=cat)
+    assert (s.records, s.calls, s.failed, s.malformed, s.unpriced) == (4, 2, 2, 0, 0)
+    # gpt-4o-mini Batch (billing 3.1): line 1: 20 x $0.075 + 10 x $0.30 = 4.5 / 1M;
+    # line 2: 2200 x $0.075 (cached at the batch input rate) + 500 x $0.30 = 315 / 1M
+    assert s.total_usd == D("0.0000045") + D("0.000315")
+    assert s.groups[0].key == {"model": "gpt-4o-mini-2024-07-18"}
+    assert s.groups[0].usage["input_tokens"] == 2220
+    assert s.groups[0].usage["cached_tokens"] == 1024
+    failed = [p for p in s.problems if p.kind == "failed"]
+    assert [p.location for p in failed] == [f"{path}:3", f"{path}:4"]
+    assert "batch_expired" in failed[0].reason
+    assert "HTTP 400" in failed[1].reason
+
+
+def test_every_fixture_shape_in_one_run(cat: Catalog) -> None:
+    names = [
+        "chat_completion_cached.json",  # 0.005615
+        "chat_completion_reasoning_flex.json",  # 0.013928
+        "chat_completion_predicted.json",  # 0.00020505
+        "chat_completion_audio.json",  # 0.014960
+        "completion_legacy.json",  # 0.0000215
+        "embeddings.json",  # 0.00000016
+        "chat_stream.sse",  # 0.00000885
+        "responses_reasoning.json",  # 0.00167625
+        "responses_tools.json",  # 0.038
+        "responses_web_search_preview.json",  # 0.00438 + 0.025
+        "responses_stream.sse",  # 0.00001215
+        "responses_incomplete_event.json",  # 0.0000126
+        "batch_output.jsonl",  # 0.0003195, 2 failed
+    ]
+    recs = [r for n in names for r in iter_records(FIXTURES / n)]
+    s = summarize(recs, prices=cat)
+    expected = sum(
+        D(x)
+        for x in (
+            "0.005615", "0.013928", "0.00020505", "0.014960", "0.0000215", "0.00000016",
+            "0.00000885", "0.00167625", "0.038", "0.00438", "0.025", "0.00001215", "0.0000126",
+            "0.0000045", "0.000315",
+        )
+    )  # fmt: skip
+    assert s.total_usd == expected
+    assert s.calls == 14
+    assert (s.malformed, s.unpriced, s.failed) == (0, 0, 2)
+    # the 12 chat chunks without usage and 4 Responses events are stream parts, counted once
+    assert s.stream_parts == 11 + 4
+    assert s.fees_usd == D("0.0225") + D("0.025")
+    assert s.usage["web_search_call"] == 2
+
+
+def test_summary_equals_the_sum_of_cost_of(cat: Catalog) -> None:
+    names = ["chat_completion_cached.json", "chat_completion_predicted.json",
+             "responses_tools.json", "embeddings.json"]  # fmt: skip
+    objs = [fixture(n) for n in names]
+    s = summarize(objs, prices=cat)
+    assert s.total_usd == sum(oc.cost_of(o, prices=cat).total for o in objs)
+
+
+def test_fast_path_and_full_path_agree(cat: Catalog) -> None:
+    body = fixture("chat_completion_cached.json")
+    fast = summarize([body], prices=cat)
+    full = summarize([{"request": {"model": "gpt-4o"}, "response": body}], prices=cat)
+    assert fast.total_usd == full.total_usd == D("0.005615")
+    assert fast.usage == full.usage
+
+
+def test_group_by_day_tier_and_endpoint(cat: Catalog) -> None:
+    objs = [
+        _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100),
+        _chat("gpt-4o-mini-2024-07-18", JAN9, 2000, 200),
+        _chat("gpt-4o-2024-08-06", JAN9, 1000, 0, service_tier="priority"),
+        fixture("embeddings.json"),
+    ]
+    s = summarize(objs, by=("day", "tier"), prices=cat)
+    rows = {tuple(g.key.values()): g.total_usd for g in s.groups}
+    # gpt-4o-mini: 1000 x $0.15 + 100 x $0.60 = 210 / 1M; 2000 x 0.15 + 200 x 0.60 = 420 / 1M
+    # gpt-4o priority (billing 3.1): 1000 x $4.25 = 4250 / 1M
+    # embeddings have no `created` (today's price, day "undated"): 8 x $0.02 = 0.16 / 1M
+    assert rows == {
+        ("2025-01-08", "default"): D("0.000210"),
+        ("2025-01-09", "default"): D("0.000420"),
+        ("2025-01-09", "priority"): D("0.004250"),
+        ("undated", "default"): D("0.00000016"),
+    }
+    by_ep = summarize(objs, by="endpoint", prices=cat)
+    assert [g.key["endpoint"] for g in by_ep.groups] == ["chat.completions", "embeddings"]
+
+
+def test_long_context_decided_per_request_not_per_sum(cat: Catalog) -> None:
+    day = 1775044800  # 2026-04-01
+    objs = [_chat("gpt-5.4", day, 200_000, 0), _chat("gpt-5.4", day + 60, 200_000, 0),
+            _chat("gpt-5.4", day + 120, 300_000, 0)]  # fmt: skip
+    s = summarize(objs, prices=cat)
+    # gpt-5.4 (billing 3.3, 2.6): two requests below 272K at $2.50: 400,000 x 2.50 = $1.00;
+    # one above 272K at the long-context $5.00 for the whole request: 300,000 x 5 = $1.50
+    assert s.total_usd == D("2.50")
+
+
+def test_unknown_models_counted_with_first_location(cat: Catalog, tmp_path: Path) -> None:
+    p = tmp_path / "log.jsonl"
+    lines = [
+        _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100),
+        _chat("gpt-9-ultra", JAN8, 10, 10),
+        _chat("gpt-9-ultra", JAN8, 10, 10),
+    ]
+    p.write_text("\n".join(_line(x) for x in lines) + "\n")
+    s = summarize(iter_records(p), prices=cat)
+    assert s.unknown_models == {"gpt-9-ultra": 2}
+    assert s.unpriced == 2
+    assert s.calls == 1
+    (prob,) = [x for x in s.problems if x.kind == "unknown_model"]
+    assert (prob.location, prob.count, prob.model) == (f"{p}:2", 2, "gpt-9-ultra")
+    assert "unknown model 'gpt-9-ultra'" in prob.reason
+    assert s.total_usd == D("0.000210")  # only the known call: 1000 x 0.15 + 100 x 0.60
+
+
+def test_malformed_lines_each_have_a_reason_and_the_rest_is_priced(
+    cat: Catalog, tmp_path: Path
+) -> None:
+    p = tmp_path / "mixed.jsonl"
+    good = _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)
+    chunks = [json.loads(x[6:]) for x in fixture_text("chat_stream_no_usage.sse").split("\n\n")
+              if x.startswith("data: {")]  # fmt: skip
+    lines = [
+        _line(good),
+        '{"object": "chat.completion", "usage": {"prompt_tok',  # truncated
+        _line(_chat("gpt-4o-mini-2024-07-18", JAN8, 1, 1) | {"usage": {"prompt_tokens": "12"}}),
+        _line({"object": "chat.completion", "model": "gpt-4o", "created": JAN8}),  # no usage
+        _line(_chat("gpt-4o-mini-2024-07-18", JAN8, -5, 1)),  # negative count
+        fixture_text("batch_output.jsonl").splitlines()[2],  # batch error line
+        *(_line(c) for c in chunks),  # a stream without its usage chunk
+        "",
+        _line(good),
+    ]
+    p.write_text("\n".join(lines) + "\n")
+    s = summarize(iter_records(p), prices=cat)
+    assert s.calls == 2
+    assert s.total_usd == 2 * D("0.000210")
+    assert s.failed == 1
+    assert s.malformed == 5
+    where = {x.location: x.reason for x in s.problems}
+    assert "not valid JSON" in where[f"{p}:2"]
+    assert "prompt_tokens must be a whole number" in where[f"{p}:3"]
+    assert "has no usage" in where[f"{p}:4"]
+    assert "must be >= 0" in where[f"{p}:5"]
+    assert "batch_expired" in where[f"{p}:6"]
+    assert 'stream_options={"include_usage": True}' in where[f"{p}:7"]
+
+
+def test_json_array_pretty_printed_and_gzip_files(cat: Catalog, tmp_path: Path) -> None:
+    a = _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)
+    arr = tmp_path / "calls.json"
+    arr.write_text(json.dumps([a, a, a], indent=2))
+    recs = list(iter_records(arr))
+    starts = [n for n, ln in enumerate(arr.read_text().splitlines(), 1) if ln == "  {"]
+    assert [r.line for r in recs] == starts
+    assert summarize(recs, prices=cat).total_usd == 3 * D("0.000210")
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(a, indent=2) + "\n" + json.dumps(a, indent=2))
+    assert summarize(iter_records(one), prices=cat).calls == 2
+    gz = tmp_path / "log.jsonl.gz"
+    with gzip.open(gz, "wt") as f:
+        f.write(_line(a) + "\n" + _line(a) + "\n")
+    assert summarize(iter_records(gz), prices=cat).total_usd == 2 * D("0.000210")
+    single = tmp_path / "single_line_array.json"
+    single.write_text(json.dumps([a, a]))
+    assert summarize(iter_records(single), prices=cat).calls == 2
+
+
+def test_truncated_json_array_reports_the_cut(cat: Catalog, tmp_path: Path) -> None:
+    a = _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)
+    arr = tmp_path / "cut.json"
+    text = json.dumps([a, a], indent=2)
+    arr.write_text(text[: len(text) - 40])
+    s = summarize(iter_records(arr), prices=cat)
+    assert s.calls == 1
+    assert s.malformed == 1
+    assert "not valid JSON (truncated?)" in s.problems[0].reason
+
+
+def test_sse_capture_file_stream_cut_before_usage(cat: Catalog, tmp_path: Path) -> None:
+    p = tmp_path / "capture.sse"
+    p.write_text(fixture_text("chat_stream.sse") + fixture_text("chat_stream_cut.sse").replace(
+        "chatcmpl-fx007", "chatcmpl-cut"))  # fmt: skip
+    s = summarize(iter_records(p), prices=cat)
+    assert s.calls == 1
+    assert s.total_usd == D("0.00000885")
+    reasons = [x.reason for x in s.problems]
+    assert any("not valid JSON (cut?)" in r for r in reasons)
+    assert any("'chatcmpl-cut'" in r and "include_usage" in r for r in reasons)
+
+
+def test_since_until_and_at(cat: Catalog) -> None:
+    objs = [
+        _chat("o3-2025-04-16", JAN8 + 86400 * 160, 1000, 0),  # 2025-06-17
+        _chat("o3-2025-04-16", JAN8 + 86400 * 110, 1000, 0),
+    ]  # 2025-04-28, fmt: skip
+    s = summarize(objs, prices=cat)
+    # o3: $2.00 after 2025-06-10, $10.00 before (billing 3.2): 2000 + 10000 per 1M
+    assert s.total_usd == D("0.012")
+    later = summarize(objs, prices=cat, since="2025-06-01")
+    assert (later.calls, later.filtered, later.total_usd) == (1, 1, D("0.002"))
+    early = summarize(objs, prices=cat, until="2025-06-01")
+    assert early.total_usd == D("0.010")
+    at = summarize(objs, prices=cat, at="2025-07-01")
+    assert at.total_usd == D("0.004")
+
+
+def test_calls_without_a_model_or_rate_are_unpriced_never_zero(cat: Catalog) -> None:
+    objs = [
+        fixture("transcription_tokens.json"),  # transcriptions do not name their model
+        _chat("gpt-4o-mini-2024-07-18", JAN8, 10, 10, service_tier="flex"),  # no flex price
+    ]
+    s = summarize(objs, prices=cat)
+    assert s.calls == 0
+    assert s.total_usd == 0
+    assert s.unpriced == 2
+    reasons = " | ".join(x.reason for x in s.problems)
+    assert "names no model" in reasons
+    assert "no flex price" in reasons
+
+
+def test_batch_flag_prices_plain_responses_at_batch_rates(cat: Catalog) -> None:
+    s = summarize([_chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)], prices=cat, batch=True)
+    # Batch 0.075 / 0.30: 75 + 30 = 105 / 1M
+    assert s.total_usd == D("0.000105")
+    assert s.groups[0].costs[0].tier == "batch"
+
+
+def test_max_listed_caps_the_list_not_the_count(cat: Catalog) -> None:
+    s = summarize(["{bad"] * 5, prices=cat, max_listed=2)
+    assert s.malformed == 5
+    assert len(s.problems) == 2
+    assert s.problems[0].location == "#1"
+
+
+def test_bad_group_field() -> None:
+    with pytest.raises(ValueError, match="cannot group by"):
+        summarize([], by="user")
+
+
+def test_summary_to_dict_is_json_ready(cat: Catalog) -> None:
+    s = summarize([fixture("responses_tools.json")], prices=cat)
+    d = json.loads(json.dumps(s.to_dict()))
+    assert D(d["total"]["total_usd"]) == D("0.038")
+    assert d["groups"][0]["usage"]["file_search_call"] == 1
+
+
+def test_record_location() -> None:
+    assert Record("a.jsonl", 3, {}).location == "a.jsonl:3"
