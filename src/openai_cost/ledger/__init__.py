@@ -79,8 +79,7 @@ def resolve_url(url: str | None = None) -> URL:
         raise ConfigError(f"invalid ledger URL {raw!r}: {e}") from e
     backend = u.get_backend_name()
     if backend in ("postgresql", "postgres"):
-        driver = u.get_driver_name()
-        if backend == "postgres" or driver in ("psycopg2", ""):
+        if "+" not in u.drivername or backend == "postgres":
             u = u.set(drivername="postgresql+psycopg")
         return u
     if backend == "sqlite":
@@ -104,6 +103,12 @@ def _is_outage(e: BaseException) -> bool:
         if isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated:
             return True
     return False
+
+
+def _is_refusal(e: BaseException) -> bool:
+    """True when the database refused this data (a bad row), as opposed to being unreachable;
+    anything unexpected counts as unreachable so that the rows stay in the spool."""
+    return isinstance(e, sa.exc.StatementError) and not _is_outage(e)
 
 
 class Ledger:
@@ -131,6 +136,7 @@ class Ledger:
         self._replayed = False
         self._lock = threading.RLock()
         self._writer: Writer | None = None
+        self._closing = False
         self._closed = False
         _OPEN.add(self)
 
@@ -212,6 +218,8 @@ class Ledger:
     @contextlib.contextmanager
     def _connect(self, *, write: bool = False, lock: int | None = None) -> Iterator[Connection]:
         """A connection in a transaction; errors become `LedgerError`."""
+        if self._closed:
+            raise LedgerError(f"{self!r} is closed")
         engine = self._ready()
         try:
             with engine.connect() as conn:
@@ -261,7 +269,7 @@ class Ledger:
             self._insert_now(records)
             return
         except Exception as e:
-            if _is_outage(e):
+            if not _is_refusal(e):
                 raise OutageError(_short(e)) from e
             if len(records) == 1:
                 self._reject(records[0], e)
@@ -270,7 +278,7 @@ class Ledger:
             try:
                 self._insert_now([r])
             except Exception as e:
-                if _is_outage(e):
+                if not _is_refusal(e):
                     raise OutageError(_short(e)) from e
                 self._reject(r, e)
 
@@ -293,7 +301,7 @@ class Ledger:
             w = self._writer
             if w is None:
                 with self._lock:
-                    if self._closed:
+                    if self._closed or self._closing:
                         raise LedgerError(f"{self!r} is closed")
                     if self._writer is None:
                         self._writer = Writer(self._spool, self._write_batch)
@@ -328,9 +336,9 @@ class Ledger:
         this database.
         """
         with self._lock:
-            if self._closed:
+            if self._closed or self._closing:
                 return
-            self._closed = True
+            self._closing = True
             w, self._writer = self._writer, None
         if w is not None and not w.close(timeout):
             log.warning(
@@ -338,6 +346,7 @@ class Ledger:
                 self.url,
                 self._spool,
             )
+        self._closed = True
         if self._engine is not None:
             self._engine.dispose()
         _OPEN.discard(self)
