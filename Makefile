@@ -22,8 +22,8 @@ install: $(STAMP) ## Create .venv with the package and the dev tools
 
 .PHONY: run
 run: install ## Price the bundled example data (the main job)
+	$(BIN)/openai-cost analyze examples/mixed_log.jsonl examples/batch_output.jsonl
 	$(BIN)/openai-cost price gpt-4o --input 2006 --cached 1920 --output 300 --at 2025-01-08
-	$(BIN)/openai-cost models gpt-4o --at 2025-01-08 --per 1k
 
 .PHONY: test
 test: install ## Run the whole test suite

@@ -487,3 +487,19 @@ def test_unknown_endpoint_lists_the_valid_ones() -> None:
 def test_malformed_input_has_a_clear_reason(obj: Any, match: str) -> None:
     with pytest.raises(UsageError, match=match):
         oc.extract_usage(obj)
+
+
+def test_log_record_time_and_speech_without_body(cat: Catalog) -> None:
+    rec = {
+        "endpoint": "/v1/audio/speech",
+        "request": {"model": "tts-1", "input": "Your order has shipped."},
+        "response": None,
+        "created_at": "2025-09-15T08:36:25Z",
+    }
+    call = oc.extract_usage(rec)
+    assert call.created_at == datetime(2025, 9, 15, 8, 36, 25, tzinfo=timezone.utc)
+    assert call.usage.characters == 23
+    # tts-1: 23 characters x $15 / 1M (billing 3.6) = 345 / 1M
+    assert oc.cost_of(call, prices=cat).total == D("0.000345")
+    with pytest.raises(UsageError, match="created_at must be a timestamp"):
+        oc.extract_usage(rec | {"created_at": "last tuesday"})

@@ -230,16 +230,8 @@ def _from_mapping(d: Mapping[str, Any], req: Mapping[str, Any] | None, ep: str |
         return _chat(d, req, "embeddings")
     if obj == "realtime.response":
         return _realtime(d, req)
-    inner = d.get("response")
-    if inner is not None and "usage" not in d:
-        # a log record: {"request": {...}, "response": <body, chunks or SSE>, "endpoint": ...}
-        r = d.get("request")
-        hint = d.get("endpoint") or d.get("url")
-        return extract_usage(
-            inner,
-            request=req if r is None else r,
-            endpoint=ep if not isinstance(hint, str) else hint,
-        )
+    if "response" in d and "usage" not in d and ("request" in d or d["response"] is not None):
+        return _log_record(d, req, ep)
     if ep in ("audio.transcriptions", "audio.translations") or (
         "text" in d and ("usage" in d or "duration" in d)
     ):
@@ -258,6 +250,29 @@ def _from_mapping(d: Mapping[str, Any], req: Mapping[str, Any] | None, ep: str |
         "no usage found: not a recognised response (keys "
         f"{sorted(d)[:8]}); pass endpoint= for bodies that do not name their shape"
     )
+
+
+def _log_record(d: Mapping[str, Any], req: Mapping[str, Any] | None, ep: str | None) -> Call:
+    """``{"request": ..., "response": <body, chunks, SSE or None>, "endpoint": ...,
+    "created_at": ...}``: a logged call. The record's own time is used when the body has none."""
+    r = d.get("request")
+    hint = d.get("endpoint") or d.get("url")
+    call = extract_usage(
+        d["response"],
+        request=req if r is None else r,
+        endpoint=hint if isinstance(hint, str) else ep,
+    )
+    if call.created_at is None:
+        when = d.get("created_at", d.get("created", d.get("timestamp")))
+        if isinstance(when, str):
+            try:
+                t = datetime.fromisoformat(when.replace("Z", "+00:00"))
+            except ValueError as e:
+                raise UsageError(f"created_at must be a timestamp, got {when!r}") from e
+            call = replace(call, created_at=t.replace(tzinfo=t.tzinfo or timezone.utc))
+        elif when is not None:
+            call = replace(call, created_at=_ts(when, "created_at"))
+    return call
 
 
 def _chat(d: Mapping[str, Any], req: Mapping[str, Any] | None, ep: str | None) -> Call:
