@@ -15,6 +15,8 @@ code load when first used.
 from __future__ import annotations
 
 import importlib
+import sys
+from types import ModuleType as _ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -120,3 +122,15 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_ModuleType):
+    # Importing the submodule ``openai_cost.catalog`` makes the import system bind it as the
+    # package attribute ``catalog``, which would hide the lazily exported ``catalog()``.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, _ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
