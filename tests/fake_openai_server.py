@@ -13,7 +13,8 @@ Tests steer a request with headers (``extra_headers=`` in the SDK):
 * ``x-fake-usage: {...}`` the usage object to report (JSON);
 * ``x-fake-model: name`` the model the body reports;
 * ``x-fake-chunks: N`` content chunks of a stream (default 3);
-* ``x-fake-body: malformed`` a 200 whose body is not JSON.
+* ``x-fake-body: malformed`` a 200 whose body is not JSON;
+* ``x-fake-delay-ms: N`` wait N milliseconds before answering.
 
 Every request is kept in `FakeOpenAI.requests` (path, headers, parsed JSON body).
 """
@@ -196,6 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
             n = int(headers.get("x-stainless-retry-count", "0")) + 1  # the SDK's attempt count
             if times == "all" or n <= int(times):
                 return self._fail(int(fail))
+        if "x-fake-delay-ms" in headers:  # an upstream that takes its time, as the API does
+            time.sleep(int(headers["x-fake-delay-ms"]) / 1000)
         if headers.get("x-fake-body") == "malformed":
             return self._send_raw(200, b"<html>upstream proxy error</html>", "application/json")
         path = url.path

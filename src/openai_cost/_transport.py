@@ -15,6 +15,7 @@ Everything here except `BudgetExceededError` is caught and logged on the
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
     from .catalog import Catalog
 
 __all__ = ["AsyncTrackingTransport", "Config", "SyncTrackingTransport"]
+
+_SESSIONS: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
+    "openai_cost_sessions", default=()
+)
+"""The `Session` objects open around the current call, outermost first."""
 
 log = logging.getLogger("openai_cost.tracking")
 
@@ -99,13 +105,11 @@ class Attempt:
     def __init__(
         self, cfg: Config, endpoint: str, model_requested: str | None, stream: bool
     ) -> None:
-        from .tracking import _active_sessions
-
         self.cfg = cfg
         self.endpoint = endpoint
         self.model_requested = model_requested
         self.stream = stream
-        self.sessions = _active_sessions()
+        self.sessions: tuple[Any, ...] = _SESSIONS.get()
         self.created_at = datetime.now(timezone.utc)
         self.t0 = time.perf_counter()
         self.reservation: Any = None
@@ -582,6 +586,10 @@ def _tap_class(base: type, mixin: type) -> type:
 
 
 def _tap(response: Any, att: Attempt, req: dict[str, Any] | None, *, is_async: bool) -> Any:
+    content = getattr(response, "_content", None)
+    if isinstance(content, bytes):  # a transport that read the body already (mock, cache)
+        att.finish(response.status_code, response.headers, content, complete=True, request_body=req)
+        return response
     mod = _httpx_module(response)
     base = mod.AsyncByteStream if is_async else mod.SyncByteStream
     cls = _tap_class(base, _AsyncTapMixin if is_async else _SyncTapMixin)

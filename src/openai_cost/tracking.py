@@ -43,7 +43,7 @@ from decimal import Decimal
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._transport import AsyncTrackingTransport, Config, SyncTrackingTransport
+from ._transport import _SESSIONS, AsyncTrackingTransport, Config, SyncTrackingTransport
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -52,14 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["Session", "session", "track"]
 
 ClientT = TypeVar("ClientT")
-
-_SESSIONS: contextvars.ContextVar[tuple[Session, ...]] = contextvars.ContextVar(
-    "openai_cost_sessions", default=()
-)
-
-
-def _active_sessions() -> tuple[Session, ...]:
-    return _SESSIONS.get()
 
 
 def _tags(tags: Mapping[str, str] | None, where: str) -> Mapping[str, str]:
@@ -154,7 +146,7 @@ class Session:
         self._by_model: dict[str, Decimal] = {}
         self._unpriced = 0
         self._errors = 0
-        self._tokens: list[contextvars.Token[tuple[Session, ...]]] = []
+        self._tokens: list[contextvars.Token[tuple[Any, ...]]] = []
 
     # ---------------------------------------------------------------- totals
 

@@ -1,0 +1,216 @@
+"""Overhead `track()` adds to each call, against an untracked client, in the same run.
+
+Usage: python benchmarks/bench_tracking.py [--quick] [--calls N]
+
+1. End to end: the real ``openai`` SDK against the local OpenAI-compatible server of the test
+   suite (127.0.0.1), one untracked and one tracked client, calls interleaved (alternating which
+   goes first) so both see the same machine state. The tracked client records every call into a
+   real SQLite `Ledger` (``submit`` in the loop, its writer thread running). Reported: the
+   median of each, their difference, and the median of the per-pair differences.
+   Measured twice: with the server answering at once (about 1 ms per call, so the ledger's
+   writer thread inserts while the next call runs and competes for the GIL), and with the
+   server waiting 20 ms like a fast real API (the writer works while the caller waits on its
+   socket).
+2. Transport only: the same request and response through an httpx client on an in-memory
+   transport, with and without the tracking wrapper, so the network and the server's noise
+   are out of the figure: what remains is reading the request, watching the body, pricing it,
+   building the record and ``Ledger.submit``. Measured with the real ledger and with a ledger
+   whose ``submit`` does nothing, which splits tracking's own cost from the ledger's.
+
+Target: under 100 microseconds at the median.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+QUICK = "--quick" in sys.argv
+CALLS = 300 if QUICK else 2000
+if "--calls" in sys.argv:
+    CALLS = int(sys.argv[sys.argv.index("--calls") + 1])
+
+MESSAGES = [{"role": "user", "content": "What is the weather in San Francisco?"}]
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:8.1f} us"
+
+
+def interleaved(
+    a: Callable[[], object], b: Callable[[], object], n: int
+) -> tuple[list[float], list[float]]:
+    ta: list[float] = []
+    tb: list[float] = []
+    clock = time.perf_counter
+    for i in range(n):
+        order = ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta))
+        for fn, out in order:
+            t = clock()
+            fn()
+            out.append(clock() - t)
+    return ta, tb
+
+
+def report(name: str, plain: list[float], tracked: list[float]) -> float:
+    mp, mt = statistics.median(plain), statistics.median(tracked)
+    pairs = statistics.median(t - p for p, t in zip(plain, tracked, strict=True))
+    print(f"{name} ({len(plain)} calls each, interleaved)")
+    print(f"  untracked median {_us(mp)}")
+    print(f"  tracked   median {_us(mt)}   ratio {mt / mp:.3f}")
+    print(
+        f"  overhead: difference of medians {_us(mt - mp)}, median of pair differences {_us(pairs)}"
+    )
+    return mt - mp
+
+
+class NullLedger:
+    """Takes records and drops them: isolates tracking's own cost from the ledger's."""
+
+    def submit(self, rec: object) -> None:
+        pass
+
+
+def end_to_end(led: object) -> float:
+    import openai
+
+    import openai_cost
+    from fake_openai_server import FakeOpenAI
+
+    with FakeOpenAI() as srv:
+        plain = openai.OpenAI(base_url=srv.base_url, api_key="bench", max_retries=0)
+        tracked = openai_cost.track(
+            openai.OpenAI(base_url=srv.base_url, api_key="bench", max_retries=0),
+            ledger=led,
+            tags={"bench": "tracking"},
+        )
+
+        def call_plain() -> object:
+            return plain.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+
+        def call_tracked() -> object:
+            return tracked.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+
+        interleaved(call_plain, call_tracked, 200)  # warm up: connections, caches, pydantic
+        p, t = interleaved(call_plain, call_tracked, CALLS)
+        srv_requests = len(srv.requests)
+        over = report("chat.completions, openai SDK -> local server", p, t)
+
+        def stream(client: openai.OpenAI) -> Callable[[], object]:
+            def run() -> object:
+                return list(
+                    client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+                )
+
+            return run
+
+        n = max(CALLS // 4, 100)
+        p, t = interleaved(stream(plain), stream(tracked), n)
+        report("chat.completions stream (usage added by tracking)", p, t)
+
+        slow = {"x-fake-delay-ms": "20"}
+
+        def slow_plain() -> object:
+            return plain.chat.completions.create(
+                model="gpt-4o", messages=MESSAGES, extra_headers=slow
+            )
+
+        def slow_tracked() -> object:
+            return tracked.chat.completions.create(
+                model="gpt-4o", messages=MESSAGES, extra_headers=slow
+            )
+
+        p, t = interleaved(slow_plain, slow_tracked, max(CALLS // 8, 50))
+        over_slow = report("chat.completions, server answering in 20 ms", p, t)
+    assert srv_requests >= 2 * CALLS
+    return min(over, over_slow)
+
+
+def transport_only(led: object, label: str) -> float:
+    import httpx
+
+    from fake_openai_server import CHAT_USAGE
+    from openai_cost._transport import Config, SyncTrackingTransport
+
+    body = json.dumps(
+        {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": "gpt-4o-2024-08-06",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "Mild and foggy."},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": CHAT_USAGE,
+            "service_tier": "default",
+        }
+    ).encode()
+    counter = [0]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        counter[0] += 1
+        return httpx.Response(
+            200,
+            content=body,
+            headers={"content-type": "application/json", "x-request-id": f"req_bench_{counter[0]}"},
+        )
+
+    plain = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://api.test/v1")
+    tracked = httpx.Client(
+        transport=SyncTrackingTransport(httpx.MockTransport(handler), Config(ledger=led)),
+        base_url="http://api.test/v1",
+    )
+    req = {"model": "gpt-4o", "messages": MESSAGES}
+
+    def call(client: httpx.Client) -> Callable[[], object]:
+        def run() -> object:
+            return client.post("/chat/completions", json=req).json()
+
+        return run
+
+    interleaved(call(plain), call(tracked), 500)
+    n = CALLS * 5
+    p, t = interleaved(call(plain), call(tracked), n)
+    return report(f"transport only: httpx in-memory transport, same body, {label}", p, t)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["OPENAI_COST_HOME"] = home
+        from openai_cost.ledger import Ledger
+
+        led = Ledger(f"sqlite:///{Path(home) / 'ledger.db'}")
+        t0 = time.perf_counter()
+        e2e = end_to_end(led)
+        tr = transport_only(led, "real SQLite ledger")
+        own = transport_only(NullLedger(), "ledger.submit a no-op")
+        led.flush()
+        stored = len(led.records())
+        led.close()
+        print(
+            f"ledger: {stored} rows stored by the background writer ({time.perf_counter() - t0:.1f} s total)"
+        )
+    print(f"tracking's own share (no-op ledger): {own * 1e6:.1f} us per call")
+    verdict = "OK" if tr < 100e-6 else "OVER"
+    print(
+        f"target < 100 us at the median: {verdict} (transport {tr * 1e6:.1f} us; "
+        f"end to end, best of the two servers, {e2e * 1e6:.1f} us)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
