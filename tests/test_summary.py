@@ -303,3 +303,14 @@ def test_summary_to_dict_is_json_ready(cat: Catalog) -> None:
 
 def test_record_location() -> None:
     assert Record("a.jsonl", 3, {}).location == "a.jsonl:3"
+
+
+def test_model_without_a_price_on_its_day_names_the_first_priced_day(cat: Catalog) -> None:
+    s = summarize([_chat("o3-2025-04-16", JAN8, 10, 10)], prices=cat)  # 2025-01-08
+    assert s.unknown_models == {"o3-2025-04-16": 1}
+    assert "no price before 2025-04-16" in s.problems[0].reason
+
+
+def test_an_empty_catalog_is_used_not_replaced_by_the_shared_one() -> None:
+    s = summarize([fixture("chat_completion_cached.json")], prices=Catalog([]))
+    assert s.unknown_models == {"gpt-4o-2024-08-06": 1}

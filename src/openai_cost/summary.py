@@ -265,11 +265,12 @@ class _Aggregator:
         self.batch = batch
         self.since = None if since is None else (since - _EPOCH).days
         self.until = None if until is None else (until - _EPOCH).days
-        self.cat = prices or catalog()
+        self.cat = prices if prices is not None else catalog()
         self.max_listed = max_listed
         self.buckets: dict[tuple[Any, ...], list[Any]] = {}
         self.thresholds: dict[tuple[str, int | None], int | None] = {}
-        self.unknown: dict[str, list[Any]] = {}  # model -> [count, first location, reason]
+        self.unknown: dict[str, list[Any]] = {}
+        self.unknown_reasons: dict[str, str] = {}  # model -> [count, first location, reason]
         self.problems: list[Problem] = []
         self.open_streams: dict[Any, str] = {}
         self.records = 0
@@ -300,8 +301,9 @@ class _Aggregator:
         )
         try:
             mp = self.cat.resolve(model, when)
-        except UnknownModelError:
+        except UnknownModelError as e:
             self.thresholds[(model, day)] = None
+            self.unknown_reasons[model] = str(e)
             return None
         lc = mp.period.long_context
         thr = _NO_LIMIT if lc is None else lc.threshold
@@ -312,11 +314,7 @@ class _Aggregator:
         self.unpriced += 1
         u = self.unknown.get(model)
         if u is None:
-            try:
-                self.cat.resolve(model, self.at)
-                reason = f"unknown model {model!r} at that date"
-            except UnknownModelError as e:
-                reason = str(e)
+            reason = self.unknown_reasons.get(model, f"unknown model {model!r}")
             self.unknown[model] = [1, where, reason]
         else:
             u[0] += 1
