@@ -259,7 +259,7 @@ class Ledger:
         except ValueError as e:
             raise LedgerError(str(e)) from e
         with self._connect(write=True) as conn:
-            return bool(queries.insert_records(conn, [rec]))
+            return bool(queries.insert_records(conn, [rec], which=True))
 
     def _write_batch(self, records: Sequence[CallRecord]) -> None:
         """The writer thread's insert: outages raise `OutageError`; a row the database refuses

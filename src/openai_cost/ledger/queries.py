@@ -191,37 +191,43 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     return sqlite_insert(table)
 
 
-def insert_records(conn: Connection, records: Sequence[CallRecord]) -> set[str]:
-    """Insert the records whose request id is new; return the request ids inserted.
+def insert_records(
+    conn: Connection, records: Sequence[CallRecord], *, which: bool = False
+) -> set[str]:
+    """Insert the records whose request id is new.
 
     A request id already stored (or repeated in `records`) is skipped, so replaying a spool
     never counts a call twice.
+
+    Args:
+        which: also find out which request ids were inserted (RETURNING; slower for big
+            batches on PostgreSQL, so the background writer does not ask).
+
+    Returns:
+        The request ids inserted when `which`, else an empty set.
     """
     if not records:
         return set()
     now = datetime.now(timezone.utc)
-    stmt = (
-        _insert(conn, calls)
-        .on_conflict_do_nothing(index_elements=["request_id"])
-        .returning(calls.c.request_id)
-    )
+    stmt = _insert(conn, calls).on_conflict_do_nothing(index_elements=["request_id"])
     rows = [_row_values(r, now) for r in records]
-    if len(rows) == 1:
-        inserted = {r[0] for r in conn.execute(stmt, rows[0])}
+    inserted: set[str] | None = None
+    if which:
+        stmt = stmt.returning(calls.c.request_id)
+        inserted = {r[0] for r in conn.execute(stmt, rows if len(rows) > 1 else rows[0])}
     else:
-        inserted = {r[0] for r in conn.execute(stmt, rows)}
-    tag_rows: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for r in records:
-        if r.tags and r.request_id in inserted and r.request_id not in seen:
-            seen.add(r.request_id)
-            tag_rows.extend(
-                {"request_id": r.request_id, "name": str(k), "value": str(v)}
-                for k, v in r.tags.items()
-            )
+        conn.execute(stmt, rows)
+    # Tags of a duplicate are the duplicate's own (a replay of the same call): adding them
+    # again is a no-op thanks to the (request_id, name) key.
+    tag_rows = [
+        {"request_id": r.request_id, "name": str(k), "value": str(v)}
+        for r in records
+        if r.tags and (inserted is None or r.request_id in inserted)
+        for k, v in r.tags.items()
+    ]
     if tag_rows:
         conn.execute(_insert(conn, call_tags).on_conflict_do_nothing(), tag_rows)
-    return inserted
+    return inserted or set()
 
 
 # ---------------------------------------------------------------------------------------------
