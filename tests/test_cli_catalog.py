@@ -134,7 +134,7 @@ def test_user_price_file_on_the_command(run, tmp_path: Path) -> None:  # type: i
         "--prices",
         str(prices),
     )
-    assert code == 0 and json.loads(out)["total_usd"] == "3.00"
+    assert code == 0 and json.loads(out)["total_usd"] == "3"
     code, out, _ = run("--prices", str(prices), "models", "my-deployment", "--json")
     assert code == 0 and json.loads(out)[0]["source"] == "our contract"
     bad = tmp_path / "bad.toml"

@@ -15,10 +15,11 @@ code load when first used.
 from __future__ import annotations
 
 import importlib
-import sys
-from types import ModuleType as _ModuleType
 from typing import TYPE_CHECKING, Any
 
+# `catalog` is imported eagerly (stdlib only, about 1 ms): importing the submodule binds the
+# package attribute ``catalog`` to the module, and this import rebinds it to the function.
+from .catalog import Catalog, catalog
 from .errors import (
     BudgetExceededError,
     BudgetWarning,
@@ -38,7 +39,6 @@ from .types import Call, Cost, CostLine, ModelPrice, PricePeriod, Usage
 if TYPE_CHECKING:
     from ._api import cost_of
     from .budget import Budget
-    from .catalog import Catalog, catalog
     from .ledger import Ledger, ReportRow
     from .summary import Summary, iter_records, summarize
     from .tokens import Estimate, count_tokens, estimate
@@ -88,8 +88,6 @@ _LAZY: dict[str, str] = {
     "Budget": "budget",
     "Ledger": "ledger",
     "ReportRow": "ledger",
-    "Catalog": "catalog",
-    "catalog": "catalog",
     "cost_of": "_api",
     "count_tokens": "tokens",
     "estimate": "tokens",
@@ -122,15 +120,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(_ModuleType):
-    # Importing the submodule ``openai_cost.catalog`` makes the import system bind it as the
-    # package attribute ``catalog``, which would hide the lazily exported ``catalog()``.
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _LAZY and isinstance(value, _ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -20,7 +20,6 @@ the newest period whose ``since`` is on or before the date. Anything else is
 
 from __future__ import annotations
 
-import difflib
 import functools
 import itertools
 import os
@@ -30,7 +29,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -45,10 +43,19 @@ from .types import (
     Rates,
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+
+def _toml_loads(text: str, origin: str) -> dict[str, Any]:
+    # imported here, not at module level: `import openai_cost` stays cheap
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
+    except tomllib.TOMLDecodeError as e:
+        raise PriceDataError(f"{origin}: not valid TOML: {e}") from e
+
 
 __all__ = ["Catalog", "ModelEntry", "catalog", "to_date"]
 
@@ -448,14 +455,8 @@ class Catalog:
     def bundled(cls) -> Catalog:
         """A new catalog holding only the price data shipped with the package."""
         cat = cls()
-        pkg = resources.files("openai_cost") / "data" / "prices"
-        for item in sorted(pkg.iterdir(), key=lambda p: p.name):
-            if item.name.endswith(".toml"):
-                cat._add_text(
-                    item.read_text(encoding="utf-8"),
-                    f"openai_cost/data/prices/{item.name}",
-                    item.name.removesuffix(".toml"),
-                )
+        for entries, aliases, fees in _bundled_parts():
+            cat._add_parsed(entries, aliases, fees)
         return cat
 
     def load(self, path: str | Path) -> Catalog:
@@ -476,10 +477,7 @@ class Catalog:
         return self
 
     def _add_text(self, text: str, origin: str, provider: str) -> None:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise PriceDataError(f"{origin}: not valid TOML: {e}") from e
+        data = _toml_loads(text, origin)
         self._add_parsed(*_parse(data, origin, provider))
 
     def _add_parsed(
@@ -652,6 +650,8 @@ class Catalog:
         pool = [n for n in (*self._names, *self._aliases) if n.startswith("ft:") == fine_tuned]
         if fine_tuned:
             pool = [n[3:] for n in pool]
+        import difflib
+
         return difflib.get_close_matches(name.lower(), pool, n=5, cutoff=0.5)
 
     def models(self, at: date | datetime | str | None = None) -> list[ModelPrice]:
@@ -685,12 +685,14 @@ class Catalog:
 @functools.cache
 def _bundled_parts() -> tuple[tuple[list[ModelEntry], list[_Alias], list[_ToolFees]], ...]:
     """Parse the bundled price files once per process."""
+    from importlib import resources
+
     parts = []
     pkg = resources.files("openai_cost") / "data" / "prices"
     for item in sorted(pkg.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".toml"):
-            data = tomllib.loads(item.read_text(encoding="utf-8"))
             origin = f"openai_cost/data/prices/{item.name}"
+            data = _toml_loads(item.read_text(encoding="utf-8"), origin)
             parts.append(_parse(data, origin, item.name.removesuffix(".toml")))
     return tuple(parts)
 
