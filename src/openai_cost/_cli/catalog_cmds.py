@@ -315,4 +315,6 @@ def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: 
         since = r["since"] + ("" if r["since_exact"] else "*")
         table.add_row(name, *(r.get(k, "") for k, _ in cols), since)
     console().print(table)
-    console().print("[dim]* date not exact (see the period's note in --json); empty cell: no price listed[/dim]")
+    console().print(
+        "[dim]* date not exact (see the period's note in --json); empty cell: no price listed[/dim]"
+    )
