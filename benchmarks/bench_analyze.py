@@ -6,7 +6,7 @@ Generates a Batch API output file of N lines (default 1,000,000; ``--quick``: 10
 benchmarks/out/ (reused when present): gpt-4o-mini and gpt-4o chat completions with cached input
 and reasoning-free output, one error line in 2,000. Then, in the same run:
 
-* parsing alone: ``json.loads`` of every line;
+* parsing alone: ``json.loads`` of every line (decoded as UTF-8 first, as all three do);
 * openai-cost: ``summarize(iter_records(path))`` (what ``openai-cost analyze`` runs), and
   the ``openai-cost analyze --json`` command end to end;
 * genai-prices: ``extract_usage(body) + calc_price()`` for every line (skipping error lines),
@@ -90,7 +90,7 @@ def time_parse(path: Path) -> float:
     t = time.perf_counter()
     with path.open("rb") as f:
         for line in f:
-            loads(line)
+            loads(line.decode("utf-8"))
     return time.perf_counter() - t
 
 
@@ -121,7 +121,7 @@ def time_genai_prices(path: Path) -> tuple[float, object, int]:
     t = time.perf_counter()
     with path.open("rb") as f:
         for line in f:
-            d = loads(line)
+            d = loads(line.decode("utf-8"))
             resp = d.get("response")
             if d.get("error") is not None or not resp or resp.get("status_code") != 200:
                 continue

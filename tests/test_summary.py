@@ -314,3 +314,12 @@ def test_model_without_a_price_on_its_day_names_the_first_priced_day(cat: Catalo
 def test_an_empty_catalog_is_used_not_replaced_by_the_shared_one() -> None:
     s = summarize([fixture("chat_completion_cached.json")], prices=Catalog([]))
     assert s.unknown_models == {"gpt-4o-2024-08-06": 1}
+
+
+def test_invalid_utf8_line_is_malformed_and_the_rest_priced(cat: Catalog, tmp_path: Path) -> None:
+    p = tmp_path / "log.jsonl"
+    good = _line(_chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)).encode()
+    p.write_bytes(good + b"\n" + b'{"object": "\xff\xfe"}\n' + good + b"\n")
+    s = summarize(iter_records(p), prices=cat)
+    assert (s.calls, s.malformed) == (2, 1)
+    assert s.problems[0].location == f"{p}:2"

@@ -103,13 +103,15 @@ def _read(
     else:
         yield Record(name, n, _bad(f"line is not JSON: {first[:60]!r}"))
     loads = json.loads
+    new = tuple.__new__  # Record(...) without the Python-level __new__: this loop is hot
     tell = raw.tell if on_progress is not None and raw.seekable() else None
     for line in lines:
         n += 1
         if tell is not None and not n & 0x1FFF:
             on_progress(tell())  # type: ignore[misc]
         try:
-            yield Record(name, n, loads(line))
+            # decoding first skips json's encoding sniffing; bad UTF-8 is a ValueError too
+            yield new(Record, (name, n, loads(line.decode("utf-8"))))
         except ValueError as e:
             if line.strip():
                 yield Record(name, n, _bad(f"not valid JSON (truncated?): {e}"))
