@@ -7,10 +7,10 @@ Usage: python benchmarks/bench_tracking.py [--quick] [--calls N]
    goes first) so both see the same machine state. The tracked client records every call into a
    real SQLite `Ledger` (``submit`` in the loop, its writer thread running). Reported: the
    median of each, their difference, and the median of the per-pair differences.
-   Measured twice: with the server answering at once (about 1 ms per call, so the ledger's
-   writer thread inserts while the next call runs and competes for the GIL), and with the
-   server waiting 20 ms like a fast real API (the writer works while the caller waits on its
-   socket).
+   The server answers in about a millisecond, so the ledger's writer thread inserts while
+   the next calls run and competes with them for the GIL; with a real API's latency it works
+   while the caller waits on its socket. On a busy machine these figures move by tens of
+   microseconds from run to run: the transport-only figures below are the stable ones.
 2. Transport only: the same request and response through an httpx client on an in-memory
    transport, with and without the tracking wrapper, so the network and the server's noise
    are out of the figure: what remains is reading the request, watching the body, pricing it,
@@ -105,34 +105,27 @@ def end_to_end(led: object) -> float:
         srv_requests = len(srv.requests)
         over = report("chat.completions, openai SDK -> local server", p, t)
 
-        def stream(client: openai.OpenAI) -> Callable[[], object]:
-            def run() -> object:
-                return list(
-                    client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+        def stream_plain() -> object:  # asks for the usage chunk itself: the same bytes
+            return list(
+                plain.chat.completions.create(
+                    model="gpt-4o",
+                    messages=MESSAGES,
+                    stream=True,
+                    stream_options={"include_usage": True},
                 )
+            )
 
-            return run
+        def stream_tracked() -> object:  # tracking adds include_usage to the request
+            return list(
+                tracked.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+            )
 
         n = max(CALLS // 4, 100)
-        p, t = interleaved(stream(plain), stream(tracked), n)
-        report("chat.completions stream (usage added by tracking)", p, t)
+        p, t = interleaved(stream_plain, stream_tracked, n)
+        report("chat.completions stream with its usage chunk", p, t)
 
-        slow = {"x-fake-delay-ms": "20"}
-
-        def slow_plain() -> object:
-            return plain.chat.completions.create(
-                model="gpt-4o", messages=MESSAGES, extra_headers=slow
-            )
-
-        def slow_tracked() -> object:
-            return tracked.chat.completions.create(
-                model="gpt-4o", messages=MESSAGES, extra_headers=slow
-            )
-
-        p, t = interleaved(slow_plain, slow_tracked, max(CALLS // 8, 50))
-        over_slow = report("chat.completions, server answering in 20 ms", p, t)
     assert srv_requests >= 2 * CALLS
-    return min(over, over_slow)
+    return over
 
 
 def transport_only(led: object, label: str) -> float:
@@ -207,7 +200,7 @@ def main() -> int:
     verdict = "OK" if tr < 100e-6 else "OVER"
     print(
         f"target < 100 us at the median: {verdict} (transport {tr * 1e6:.1f} us; "
-        f"end to end, best of the two servers, {e2e * 1e6:.1f} us)"
+        f"end to end {e2e * 1e6:.1f} us)"
     )
     return 0
 

@@ -403,6 +403,82 @@ def test_budget_counts_what_was_spent(server: FakeOpenAI, ledger: Any, prices: C
     assert len(rows(ledger, tag=tag)) == 2
 
 
+def test_budget_holds_under_concurrent_calls(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from openai_cost import Budget
+
+    tag = run_tag()
+    limit = Decimal("0.0001")
+    client = openai_cost.track(
+        _client(server),
+        ledger=ledger,
+        tags={"run": tag},
+        budget=Budget(limit, period="total", tags={"run": tag}),
+        prices=prices,
+    )
+    n = len(server.requests)
+
+    def call() -> bool:
+        try:
+            client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=HELLO,
+                max_tokens=37,
+                extra_headers={"x-fake-delay-ms": "50"},  # all eight are in flight together
+            )
+        except BudgetExceededError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        done = [f.result() for f in [pool.submit(call) for _ in range(8)]]
+    made = done.count(True)
+    # Each estimate holds at least max_tokens: 37 x $0.60/1M = $0.0000222 (openai-billing.md
+    # 3.1), and in-flight estimates count: five would hold $0.000111 > $0.0001, so at most 4.
+    assert 1 <= made <= 4
+    assert len(server.requests) - n == made  # refused calls never reached the server
+    recs = rows(ledger, tag=tag)
+    assert len(recs) == made
+    assert sum(r.total_usd for r in recs) == MINI_CHAT * made <= limit
+
+
+def test_budget_in_warn_mode_lets_the_call_through(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    from openai_cost import Budget, BudgetWarning
+
+    tag = run_tag()
+    budget = Budget(Decimal("0.0005"), period="total", tags={"run": tag}, mode="warn")
+    client = openai_cost.track(
+        _client(server), ledger=ledger, tags={"run": tag}, budget=budget, prices=prices
+    )
+    n = len(server.requests)
+    with pytest.warns(BudgetWarning, match="would be exceeded"):
+        # max_tokens=1000 x $0.60/1M = $0.0006 > $0.0005 (openai-billing.md 3.1)
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, max_tokens=1000)
+    assert len(server.requests) == n + 1
+    [rec] = rows(ledger, tag=tag)
+    assert rec.total_usd == MINI_CHAT
+
+
+def test_client_built_on_a_plain_httpx_client(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    import httpx
+
+    tag = run_tag()
+    client = openai_cost.track(
+        _client(server, http_client=httpx.Client()), ledger=ledger, tags={"run": tag}, prices=prices
+    )
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    for _ in client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True):
+        pass
+    assert [r.total_usd for r in rows(ledger, tag=tag)] == [MINI_CHAT, MINI_STREAM]
+
+
 def test_broken_default_ledger_does_not_break_the_call(
     server: FakeOpenAI,
     prices: Catalog,

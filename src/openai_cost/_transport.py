@@ -31,7 +31,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import BudgetExceededError, OpenAICostError, UsageError
+from .errors import BudgetExceededError, BudgetWarning, OpenAICostError, UsageError
 from .types import Call, CallRecord, Cost, Usage
 
 if TYPE_CHECKING:
@@ -437,7 +437,7 @@ def _reserve(att: Attempt, body: dict[str, Any] | None, raw: bytes | None) -> No
         return
     try:
         att.reservation = cfg.budget.reserve(ledger, est)
-    except BudgetExceededError:
+    except (BudgetExceededError, BudgetWarning):  # refused, or a warning turned into an error
         raise
     except Exception:
         log.warning("openai-cost could not check the budget; the call proceeds", exc_info=True)
