@@ -233,7 +233,7 @@ def spool_lines(spool: Path) -> int:
     """Lines in the journal files of a spool dir."""
     if not spool.is_dir():
         return 0
-    return sum(len(p.read_text().splitlines()) for p in spool.glob("*.jsonl"))
+    return sum(len(p.read_text().splitlines()) for p in spool.rglob("*.jsonl"))
 
 
 # --- process workers (module level so that ``spawn`` can import them) -----------------------

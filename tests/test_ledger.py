@@ -8,6 +8,8 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -250,6 +252,23 @@ def test_close_flushes(backend: Backend) -> None:
         led.record(rec("after-close"))
 
 
+def test_rows_are_flushed_at_exit(backend: Backend, tmp_path: Path) -> None:
+    # a script that submits and exits without flush() or close(): atexit writes the rows
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from _ledger_helpers import rec\n"
+        "from openai_cost import Ledger\n"
+        "led = Ledger(sys.argv[2])\n"
+        "for i in range(300):\n"
+        "    led.submit(rec(f'exit-{i}'))\n"
+    )
+    env = {**os.environ, "OPENAI_COST_HOME": str(tmp_path / "h2")}
+    tests_dir = str(Path(__file__).parent)
+    subprocess.run([sys.executable, "-c", code, tests_dir, backend.url], env=env, check=True)
+    assert count_rows(backend.url) == (300, 300)
+    assert spool_lines(tmp_path / "h2" / "spool") == 0
+
+
 def test_several_processes_write_at_once(backend: Backend, tmp_path: Path) -> None:
     # 4 processes x 200 own rows, each also submitting the same 50 shared rows.
     home = str(tmp_path / "openai-cost-home")
@@ -287,6 +306,21 @@ def test_database_away_mid_run_then_back(backend: Backend) -> None:
     # nothing lost, nothing doubled
     assert count_rows(backend.url) == (60, 60)
     assert spool_lines(led.spool_dir) == 0
+
+
+@pytest.mark.postgres
+def test_a_row_the_database_refuses_is_set_aside(tmp_path: Path) -> None:
+    # PostgreSQL refuses a 300-character request id (varchar(255)); SQLite would store it
+    with make_backend("postgres", tmp_path) as backend, Ledger(backend.url) as led:
+        led.submit(rec("good-1"))
+        led.submit(rec("x" * 300))
+        led.submit(rec("good-2"))
+        assert led.flush(30) is True
+        assert sorted(r.request_id for r in led.records()) == ["good-1", "good-2"]
+        kept = (led.spool_dir / "rejected.ndjson").read_text().splitlines()
+    assert len(kept) == 1
+    assert json.loads(kept[0])["record"]["request_id"] == "x" * 300
+    assert "too long" in json.loads(kept[0])["error"]
 
 
 def test_replaying_a_spool_never_doubles(backend: Backend) -> None:

@@ -263,13 +263,16 @@ class Ledger:
 
     def _write_batch(self, records: Sequence[CallRecord]) -> None:
         """The writer thread's insert: outages raise `OutageError`; a row the database refuses
-        is set aside in ``rejected.jsonl`` in the spool dir and logged, the rest are stored."""
+        is set aside in ``rejected.ndjson`` in the spool dir and logged, the rest are stored."""
         try:
             self._ready()
             self._insert_now(records)
             return
         except Exception as e:
             if not _is_refusal(e):
+                # other processes may have died with rows spooled meanwhile: look again once
+                # the database is back
+                self._replayed = False
                 raise OutageError(_short(e)) from e
             if len(records) == 1:
                 self._reject(records[0], e)
@@ -283,7 +286,7 @@ class Ledger:
                 self._reject(r, e)
 
     def _reject(self, rec: CallRecord, err: BaseException) -> None:
-        path = self._spool / "rejected.jsonl"
+        path = self._spool / "rejected.ndjson"  # not *.jsonl: never replayed
         log.error("ledger refused record %r (%s); kept in %s", rec.request_id, _short(err), path)
         with contextlib.suppress(OSError):
             self._spool.mkdir(parents=True, exist_ok=True)
