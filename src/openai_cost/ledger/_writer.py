@@ -303,6 +303,7 @@ class Writer:
                 if not st.queue:
                     return
                 batch = list(_take(st.queue, BATCH))
+                st.retry_now = False  # a flush() from now on asks for one more attempt
                 st.attempts_started += 1
                 attempt = st.attempts_started
             ok = self._write(batch)
@@ -321,7 +322,6 @@ class Writer:
                 self._fsync_pending(list(st.queue))
                 if st.stop:
                     return
-                st.retry_now = False
                 end = time.monotonic() + delay
                 while not st.retry_now and not st.stop:
                     left = end - time.monotonic()
