@@ -278,6 +278,7 @@ def worker_budget(url: str, home: str, limit: str, attempts: int, start_at: floa
     budget = Budget(limit, period="total", tags={"team": "a"})
     won = 0
     with Ledger(url) as ledger:
+        ledger.migrations()  # connect now, so that every process starts racing at once
         while time.time() < start_at:
             time.sleep(0.001)
         for _ in range(attempts):

@@ -162,14 +162,14 @@ def test_threads_never_overspend(ledger: Ledger) -> None:
 
 
 def test_processes_never_overspend(backend: Backend, tmp_path: Path) -> None:
-    # 4 processes x 6 attempts at $0.01 against one $0.10 budget: exactly 10 go through
+    # 4 processes x 8 attempts at $0.01 against one $0.10 budget: exactly 10 go through
     with Ledger(backend.url) as led:
         led.migrations()
     home = str(tmp_path / "openai-cost-home")
     start = time.time() + 3.0
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(4, mp_context=ctx) as pool:
-        futs = [pool.submit(worker_budget, backend.url, home, "0.10", 6, start) for _ in range(4)]
+        futs = [pool.submit(worker_budget, backend.url, home, "0.10", 8, start) for _ in range(4)]
         wins = [f.result(timeout=120) for f in futs]
     assert sum(wins) == 10
     assert count_rows(backend.url) == (10, 10)
