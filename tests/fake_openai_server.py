@@ -3,8 +3,10 @@
 Bodies follow the shapes of OpenAI's API reference and the SDK's types: chat completions (JSON and
 SSE, with the final usage chunk only when the request set ``stream_options.include_usage``),
 Responses (JSON and its SSE events ending in ``response.completed``), embeddings (floats or
-base64), legacy completions, Azure's ``/openai/deployments/{name}/...`` paths (the body reports
-the underlying model), and error bodies (400, 429, 500) with ``x-request-id`` and retry headers.
+base64), legacy completions, speech (audio bytes), whisper transcriptions (``usage`` of type
+``duration``), DALL-E image generations (no usage: billed per image), Azure's
+``/openai/deployments/{name}/...`` paths (the body reports the underlying model), and error
+bodies (400, 429, 500) with ``x-request-id`` and retry headers.
 
 Tests steer a request with headers (``extra_headers=`` in the SDK):
 
@@ -66,6 +68,8 @@ RESPONSES_USAGE = {
 }
 COMPLETION_USAGE = {"prompt_tokens": 5, "completion_tokens": 7, "total_tokens": 12}
 EMBEDDING_TOKENS_PER_INPUT = 4
+TRANSCRIPTION_SECONDS = 42
+SPEECH_BYTES = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(2048)  # an MP3 header, then silence
 
 _WORDS = ("The", " weather", " in", " San", " Francisco", " is", " mild", " today", ".")
 
@@ -210,6 +214,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._responses(body, headers)
         if path.endswith("/embeddings"):
             return self._embeddings(body, headers)
+        if path.endswith("/audio/speech"):
+            return self._send_raw(200, SPEECH_BYTES, "audio/mpeg")
+        if path.endswith("/audio/transcriptions"):
+            return self._send_json(
+                200,
+                {
+                    "text": "The weather in San Francisco is mild today.",
+                    "usage": {"type": "duration", "seconds": TRANSCRIPTION_SECONDS},
+                },
+            )
+        if path.endswith("/images/generations"):
+            return self._images(body)
         return self._send_json(404, _error(404, f"unknown path {path}", "invalid_request_error"))
 
     def _fail(self, status: int) -> None:
@@ -429,6 +445,22 @@ class _Handler(BaseHTTPRequestHandler):
             )
 
         self._send_sse(events())
+
+    def _images(self, body: Any) -> None:
+        n = int(body.get("n") or 1)
+        self._send_json(
+            200,
+            {
+                "created": int(time.time()),
+                "data": [
+                    {
+                        "url": f"https://images.example/{uuid.uuid4().hex}.png",
+                        "revised_prompt": body.get("prompt"),
+                    }
+                    for _ in range(n)
+                ],
+            },
+        )
 
     def _embeddings(self, body: Any, headers: dict[str, str]) -> None:
         inputs = body.get("input")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 from decimal import Decimal
 from pathlib import Path
@@ -470,12 +471,13 @@ def test_client_built_on_a_plain_httpx_client(
     import httpx
 
     tag = run_tag()
-    client = openai_cost.track(
-        _client(server, http_client=httpx.Client()), ledger=ledger, tags={"run": tag}, prices=prices
-    )
-    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
-    for _ in client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True):
-        pass
+    with httpx.Client() as http:
+        client = openai_cost.track(
+            _client(server, http_client=http), ledger=ledger, tags={"run": tag}, prices=prices
+        )
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        for _ in client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True):
+            pass
     assert [r.total_usd for r in rows(ledger, tag=tag)] == [MINI_CHAT, MINI_STREAM]
 
 
@@ -561,3 +563,152 @@ def test_track_rejects_other_objects() -> None:
         openai_cost.track(object())
     with pytest.raises(TypeError, match="str to str"):
         openai_cost.track(openai.OpenAI(api_key="x"), tags={"n": 1})  # type: ignore[dict-item]
+
+
+def test_speech_transcription_and_dall_e(server: FakeOpenAI, ledger: Any, tmp_path: Path) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server), ledger=ledger, tags={"run": tag})
+    text = "The weather in San Francisco is mild today."  # 43 characters
+    audio = client.audio.speech.create(model="tts-1", voice="alloy", input=text)
+    assert audio.content.startswith(b"ID3")  # the caller's audio is intact
+    clip = tmp_path / "clip.mp3"
+    clip.write_bytes(audio.content)
+    with clip.open("rb") as f:
+        out = client.audio.transcriptions.create(model="whisper-1", file=f)
+    assert out.text
+    client.images.generate(model="dall-e-3", prompt="fog over a bridge", size="1024x1024")
+    speech, transcription, image = rows(ledger, tag=tag)
+    assert (speech.endpoint, speech.model_requested) == ("audio.speech", "tts-1")
+    assert speech.usage.characters == len(text) == 43
+    # tts-1: $15 per 1M characters (openai-billing.md 3.6): 43 x 15 / 1M
+    assert speech.total_usd == Decimal("0.000645")
+    assert transcription.endpoint == "audio.transcriptions"
+    assert transcription.model_requested == "whisper-1"  # read from the multipart form
+    # whisper-1: $0.006 per minute (3.6); the server reports 42 seconds: 0.7 x 0.006
+    assert transcription.total_usd == Decimal("0.0042")
+    # dall-e-3 standard 1024x1024: $0.04 per image (3.7)
+    assert image.total_usd == Decimal("0.04")
+
+
+def test_default_ledger_lives_under_openai_cost_home(
+    server: FakeOpenAI, prices: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openai_cost import _transport
+    from openai_cost.ledger import Ledger
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("OPENAI_COST_HOME", str(home))
+    monkeypatch.setattr(_transport, "_DEFAULT", [])
+    monkeypatch.setattr(_transport, "_DEFAULT_FAILED", [])
+    client = openai_cost.track(_client(server), tags={"run": "default"}, prices=prices)
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    [default] = _transport._DEFAULT  # one ledger for the process, opened on the first call
+    default.close()
+    with Ledger(f"sqlite:///{home / 'ledger.db'}") as led:
+        assert [r.total_usd for r in rows(led, tag="default")] == [MINI_CHAT, MINI_CHAT]
+
+
+def test_client_as_context_manager(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+    with openai_cost.track(_client(server), ledger=ledger, tags={"run": tag}, prices=prices) as c:
+        transport = c._client._transport
+        assert transport._pool is transport.inner._pool  # the client may still reach its pool
+        c.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert c.is_closed()
+    assert [r.total_usd for r in rows(ledger, tag=tag)] == [MINI_CHAT]
+
+
+def test_transport_that_reads_the_body_itself(ledger: Any, prices: Catalog) -> None:
+    import httpx
+
+    body = {
+        "id": "chatcmpl-cached",
+        "object": "chat.completion",
+        "created": 1727346142,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Mild."},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 14, "completion_tokens": 37, "total_tokens": 51},
+    }
+
+    def replay(request: httpx.Request) -> httpx.Response:  # e.g. a response cache
+        return httpx.Response(200, json=body, headers={"x-request-id": f"req_{run_tag()}"})
+
+    tag = run_tag()
+    with httpx.Client(transport=httpx.MockTransport(replay)) as http:
+        client = openai_cost.track(
+            openai.OpenAI(base_url="http://api.test/v1", api_key="test", http_client=http),
+            ledger=ledger,
+            tags={"run": tag},
+            prices=prices,
+        )
+        with openai_cost.session() as s:
+            client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        assert s.total == MINI_CHAT  # recorded when the call returned, not when collected
+    assert [r.total_usd for r in rows(ledger, tag=tag)] == [MINI_CHAT]
+
+
+def test_async_pass_through_and_connection_error(ledger: Any, prices: Catalog) -> None:
+    tag = run_tag()
+
+    async def main(url: str, *, up: bool) -> None:
+        client = openai_cost.track(
+            openai.AsyncOpenAI(base_url=url, api_key="test", max_retries=0),
+            ledger=ledger,
+            tags={"run": tag},
+            prices=prices,
+        )
+        async with client:
+            if up:
+                with pytest.raises(openai.NotFoundError):
+                    await client.models.list()
+            else:
+                with pytest.raises(openai.APIConnectionError):
+                    await client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+
+    with FakeOpenAI() as srv:
+        url = srv.base_url
+        asyncio.run(main(url, up=True))
+    asyncio.run(main(url, up=False))
+    [rec] = rows(ledger, tag=tag)
+    assert (rec.status, rec.http_status, rec.model_requested) == ("error", None, "gpt-4o-mini")
+
+
+def test_sse_reading_skips_what_it_cannot_parse() -> None:
+    from openai_cost._transport import _from_sse
+
+    usage = {"prompt_tokens": 14, "completion_tokens": 30, "total_tokens": 44}
+    body = (
+        'data: {"id":"chatcmpl-1","model":"gpt-4o-mini-2024-07-18","choices":[]}\n\n'
+        "data: [DONE-ish but not JSON {\n\n"
+        'data: ["a list, not a chunk {"]\n\n'
+        f'data: {{"id":"chatcmpl-1","choices":[],"usage":{json.dumps(usage)}}}\n\n'
+        'data: {"truncated": \n\n'
+    ).encode()
+    payload, model, rid = _from_sse(body, "chat.completions")
+    assert payload is not None and payload["usage"] == usage
+    assert (model, rid) == ("gpt-4o-mini-2024-07-18", "chatcmpl-1")
+    # a Responses stream cut before response.completed has nothing to price
+    cut = b'event: response.created\ndata: {"type":"response.created","response":{"id":"r"}}\n\n'
+    assert _from_sse(cut, "responses") == (None, None, "r")
+    assert _from_sse(b"data: {not json\n\n", "responses") == (None, None, None)
+
+
+def test_estimates_for_budgets(prices: Catalog) -> None:
+    from openai_cost._transport import estimate_request
+
+    raw = b'{"model":"gpt-4o-mini","input":[{"type":"mystery_obj"}],"max_output_tokens":100}'
+    body = json.loads(raw)
+    # an input shape the counter refuses: the body's 80 bytes / 4 = 20 tokens at $0.15/1M,
+    # plus 100 output tokens at $0.60/1M (openai-billing.md 3.1)
+    assert len(raw) == 80
+    assert estimate_request("gpt-4o-mini", body, raw, prices) == Decimal("0.000063")
+    # nothing to price with: no model, or only names the catalog does not know
+    assert estimate_request(None, None, None, prices) == 0
+    assert estimate_request("prod-deployment", {"model": "gpt-x"}, b"{}", prices) == 0

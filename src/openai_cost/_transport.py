@@ -199,6 +199,8 @@ class Attempt:
             return CallRecord(
                 request_id=request_id, status=status, model=model, unpriced_reason=reason, **base
             )
+        if request_body is None and self.model_requested:  # a multipart upload
+            request_body = {"model": self.model_requested}
         try:
             call = _extract(payload, self.endpoint, request_body)
         except UsageError as e:
@@ -298,31 +300,12 @@ def _from_sse(
     return None, model, rid
 
 
-@functools.cache
-def _extract_takes_request() -> bool:
-    import inspect
-
-    from .usage import extract_usage
-
-    try:
-        return "request" in inspect.signature(extract_usage).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return False
-
-
 def _extract(payload: Mapping[str, Any], endpoint: str, req: Mapping[str, Any] | None) -> Call:
     from .usage import extract_usage
 
-    if endpoint == "audio.speech":
-        if _extract_takes_request():
-            return extract_usage(None, request=req, endpoint=endpoint)  # type: ignore[call-arg,unused-ignore]
-        text = (req or {}).get("input")
-        if not isinstance(text, str):
-            raise UsageError("a speech request without its input text cannot be priced")
-        return Call(model=None, usage=Usage(characters=len(text)), endpoint=endpoint)
-    if _extract_takes_request():
-        return extract_usage(payload, request=req, endpoint=endpoint)  # type: ignore[call-arg,unused-ignore]
-    return extract_usage(payload)
+    if endpoint == "audio.speech":  # the body is audio: the request says what was billed
+        return extract_usage(None, request=req, endpoint=endpoint)
+    return extract_usage(payload, request=req, endpoint=endpoint)
 
 
 # --------------------------------------------------------------------------- default ledger
@@ -369,6 +352,18 @@ def _request_body(request: Any) -> tuple[dict[str, Any] | None, bytes | None]:
     return (d if isinstance(d, dict) else None), raw
 
 
+def _form_model(request: Any, raw: bytes | None) -> str | None:
+    """The ``model`` field of a multipart upload (transcriptions, image edits), unread."""
+    if raw:
+        m = _MULTIPART_MODEL.search(raw)
+        return m.group(1).decode("utf-8", "replace") if m else None
+    for f in getattr(request.stream, "fields", ()):  # httpx's MultipartStream, not yet sent
+        if getattr(f, "name", None) == "model" and not hasattr(f, "filename"):
+            v = getattr(f, "value", None)
+            return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+    return None
+
+
 def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any] | None]:
     """Look at a request before it is sent.
 
@@ -393,8 +388,7 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
         elif body is not None:
             model_req = _str_or_none(body.get("model"))
         else:
-            mm = _MULTIPART_MODEL.search(raw) if raw else None
-            model_req = mm.group(1).decode("utf-8", "replace") if mm else None
+            model_req = _form_model(request, raw)
         stream = body is not None and body.get("stream") is True
         if stream and endpoint in _STREAM_USAGE_ENDPOINTS:
             assert body is not None

@@ -109,20 +109,21 @@ def track(
 
         ledger = Ledger(ledger)
     cfg = Config(ledger=ledger, tags=_tags(tags, "track()"), budget=budget, prices=prices)
-    http._transport = _wrap(http._transport, cfg)
+    is_async = hasattr(http, "aclose")  # httpx.AsyncClient; a Client only has close()
+    http._transport = _wrap(http._transport, cfg, is_async)
     mounts = getattr(http, "_mounts", None)
     if isinstance(mounts, dict):
         for pattern, transport in list(mounts.items()):
             if transport is not None:
-                mounts[pattern] = _wrap(transport, cfg)
+                mounts[pattern] = _wrap(transport, cfg, is_async)
     return client
 
 
-def _wrap(transport: Any, cfg: Config) -> Any:
+def _wrap(transport: Any, cfg: Config, is_async: bool) -> Any:
     if isinstance(transport, (SyncTrackingTransport, AsyncTrackingTransport)):
         transport.cfg = cfg
         return transport
-    if hasattr(transport, "handle_async_request"):
+    if is_async:
         return AsyncTrackingTransport(transport, cfg)
     return SyncTrackingTransport(transport, cfg)
 
