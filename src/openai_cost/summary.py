@@ -269,6 +269,8 @@ class _Aggregator:
         self.max_listed = max_listed
         self.buckets: dict[tuple[Any, ...], list[Any]] = {}
         self.thresholds: dict[tuple[str, int | None], int | None] = {}
+        self.chat_slots: dict[tuple[Any, ...], list[Any]] = {}
+        self.ranged = since is not None or until is not None
         self.unknown: dict[str, list[Any]] = {}
         self.unknown_reasons: dict[str, str] = {}  # model -> [count, first location, reason]
         self.problems: list[Problem] = []
@@ -321,7 +323,6 @@ class _Aggregator:
 
     # ------------------------------------------------------------------ adding
     def add(self, obj: Any, where: Any) -> None:
-        self.records += 1
         if type(obj) is dict:
             if "custom_id" in obj:
                 resp = obj.get("response")
@@ -410,21 +411,30 @@ class _Aggregator:
         if tier is not None and type(tier) is not str:
             return False
         day = created // 86400
-        if (self.since is not None and day < self.since) or (
-            self.until is not None and day > self.until
+        if self.ranged and (
+            (self.since is not None and day < self.since)
+            or (self.until is not None and day > self.until)
         ):
             self.filtered += 1
             return True
-        thr = self.thresholds.get((model, day), _MISSING)
-        if thr is _MISSING:
-            thr = self._threshold(model, day)
-        if thr is None:
-            self._unknown_model(model, _loc(where))
-            return True
-        key = (model, day, tier, batch, "chat.completions", inp > thr, None)
-        b = self.buckets.get(key)
+        # one lookup per line: (model, day, tier, batch) -> [threshold, short bucket, long bucket]
+        slot = self.chat_slots.get((model, day, tier, batch))
+        if slot is None:
+            thr = self.thresholds.get((model, day), _MISSING)
+            if thr is _MISSING:
+                thr = self._threshold(model, day)
+            if thr is None:
+                self._unknown_model(model, _loc(where))
+                return True
+            slot = self.chat_slots[(model, day, tier, batch)] = [thr, None, None]
+        long_ctx = inp > slot[0]
+        b = slot[2] if long_ctx else slot[1]
         if b is None:
-            b = self.buckets[key] = _new_bucket(where)
+            key = (model, day, tier, batch, "chat.completions", long_ctx, None)
+            b = self.buckets.get(key)
+            if b is None:
+                b = self.buckets[key] = _new_bucket(where)
+            slot[2 if long_ctx else 1] = b
         b[0] += 1
         b[_I_IN] += inp
         b[_I_OUT] += out
@@ -686,9 +696,11 @@ def summarize(
         max_listed=max_listed,
     )
     add = agg.add
+    n = 0
     for n, item in enumerate(objs, 1):
         if type(item) is Record:
             add(item[2], item)
         else:
             add(item, f"#{n}")
+    agg.records = n
     return agg.finish()
