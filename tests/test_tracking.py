@@ -691,13 +691,14 @@ def test_sse_reading_skips_what_it_cannot_parse() -> None:
         f'data: {{"id":"chatcmpl-1","choices":[],"usage":{json.dumps(usage)}}}\n\n'
         'data: {"truncated": \n\n'
     ).encode()
-    payload, model, rid = _from_sse(body, "chat.completions")
+    payload, model, rid = _from_sse(b'data: ["a list first"]\n\n' + body, "chat.completions")
     assert payload is not None and payload["usage"] == usage
     assert (model, rid) == ("gpt-4o-mini-2024-07-18", "chatcmpl-1")
     # a Responses stream cut before response.completed has nothing to price
     cut = b'event: response.created\ndata: {"type":"response.created","response":{"id":"r"}}\n\n'
     assert _from_sse(cut, "responses") == (None, None, "r")
     assert _from_sse(b"data: {not json\n\n", "responses") == (None, None, None)
+    assert _from_sse(b'data: ["{"]\n\n', "responses") == (None, None, None)
 
 
 def test_estimates_for_budgets(prices: Catalog) -> None:
@@ -709,6 +710,153 @@ def test_estimates_for_budgets(prices: Catalog) -> None:
     # plus 100 output tokens at $0.60/1M (openai-billing.md 3.1)
     assert len(raw) == 80
     assert estimate_request("gpt-4o-mini", body, raw, prices) == Decimal("0.000063")
+    # no body in memory (an upload): 400 bytes / 4 = 100 input tokens, and with no max_tokens
+    # the model's maximum output, 16384 tokens: 100 x 0.15 + 16384 x 0.60 per 1M
+    assert estimate_request("gpt-4o-mini", None, b"x" * 400, prices) == Decimal("0.0098454")
+    # legacy completions: a prompt, not messages: 28 bytes / 4 = 7 tokens in, 10 out
+    raw = b'{"prompt":"hi","max_tokens":10}'[:28]
+    assert estimate_request("gpt-4o-mini", {"max_tokens": 10}, raw, prices) == Decimal("0.00000705")
+    # speech has no per-token rate to estimate with: counted as $0 and logged
+    raw = b'{"model":"tts-1","input":"hello"}'
+    assert estimate_request("tts-1", json.loads(raw), raw) == 0
     # nothing to price with: no model, or only names the catalog does not know
     assert estimate_request(None, None, None, prices) == 0
     assert estimate_request("prod-deployment", {"model": "gpt-x"}, b"{}", prices) == 0
+
+
+def _replayer(calls: list[str]) -> Any:
+    """An httpx handler answering like the API, for clients built on httpx directly."""
+    import httpx
+
+    chat = {
+        "id": "chatcmpl-direct",
+        "object": "chat.completion",
+        "created": 1727346142,
+        "model": "gpt-4o-mini-2024-07-18",
+        "choices": [],
+        "usage": {"prompt_tokens": 14, "completion_tokens": 37, "total_tokens": 51},
+    }
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(f"{request.method} {request.url.path}")
+        rid = {"x-request-id": f"req_{run_tag()}"}
+        path = request.url.path
+        if path.endswith("/audio/transcriptions"):
+            body = {"text": "hi", "usage": {"type": "duration", "seconds": 42}}
+            return httpx.Response(200, json=body, headers=rid)
+        if path.endswith("/embeddings"):
+            return httpx.Response(200, content=b"[]", headers=rid)  # JSON, but not an object
+        if path.endswith("/completions") and not path.endswith("/chat/completions"):
+            return httpx.Response(200, content=b"", headers=rid)  # a 200 with no body
+        return httpx.Response(200, json=chat, headers=rid)
+
+    return handle
+
+
+def test_httpx_client_tracked_directly(tmp_path: Path, prices: Catalog) -> None:
+    import httpx
+
+    calls: list[str] = []
+    url = f"sqlite:///{tmp_path / 'direct.db'}"  # track() opens a Ledger from a URL
+    handler = _replayer(calls)
+    mounted = httpx.MockTransport(handler)
+    http = httpx.Client(
+        transport=httpx.MockTransport(handler),
+        mounts={"http://eu.api.test": mounted, "http://blocked.test": None},
+    )
+    msg = {"model": "gpt-4o-mini", "messages": HELLO}
+    form = (
+        b'--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nID3\r\n'
+        b"--b--\r\n"
+    )
+    with openai_cost.track(http, ledger=url, tags={"run": "direct"}, prices=prices) as c:
+        assert c is http
+        c.post("http://api.test/v1/chat/completions", json=msg)
+        c.post("http://eu.api.test/v1/chat/completions", json=msg)  # through the mount
+        c.post(
+            "http://api.test/v1/audio/transcriptions",
+            content=form,
+            headers={"content-type": "multipart/form-data; boundary=b"},
+        )
+        c.post("http://api.test/v1/embeddings", content=b"not json")
+        c.post("http://api.test/v1/embeddings", content=b"{not json either")
+        c.post("http://api.test/v1/audio/transcriptions", files={"file": ("a.mp3", b"ID3")})
+        c.post("http://api.test/v1/completions", content=b"[1]")
+        c.post("http://api.test/v1/moderations", json={"input": "hi"})  # not billed: untracked
+    assert len(calls) == 8
+    led = http._transport.cfg.ledger  # the Ledger track() opened from the URL
+    assert led.url == url
+    recs = rows(led, tag="direct")
+    led.close()
+    assert [r.endpoint for r in recs] == [
+        "chat.completions",
+        "chat.completions",
+        "audio.transcriptions",
+        "embeddings",
+        "embeddings",
+        "audio.transcriptions",
+        "completions",
+    ]
+    chat1, chat2, whisper, emb, _, no_model, comp = recs
+    assert no_model.model_requested is None  # a form without a model field
+    assert chat1.total_usd == chat2.total_usd == MINI_CHAT
+    assert whisper.model_requested == "whisper-1"  # read from the form in memory
+    assert whisper.usage.audio_seconds == 42
+    assert "'whisper-1'" in (whisper.unpriced_reason or "")  # not in this test's price file
+    assert "expected a JSON object" in (emb.unpriced_reason or "")
+    assert (comp.model_requested, comp.unpriced_reason) == (None, "the response carried no usage")
+
+
+def test_async_httpx_client_tracked_directly(ledger: Any, prices: Catalog) -> None:
+    import httpx
+
+    tag = run_tag()
+    calls: list[str] = []
+
+    async def main() -> None:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(_replayer(calls)))
+        tracked = openai_cost.track(http, ledger=ledger, tags={"run": tag}, prices=prices)
+        async with tracked as c:
+            await c.post(
+                "http://api.test/v1/chat/completions", json={"model": "gpt-4o-mini", "messages": []}
+            )
+
+    asyncio.run(main())
+    assert [r.total_usd for r in rows(ledger, tag=tag)] == [MINI_CHAT]
+
+
+def test_unusable_default_ledger_url(
+    server: FakeOpenAI,
+    prices: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from openai_cost import Budget, _transport
+
+    monkeypatch.setenv("OPENAI_COST_DB_URL", "mysql://db.internal/costs")
+    monkeypatch.setattr(_transport, "_DEFAULT", [])
+    monkeypatch.setattr(_transport, "_DEFAULT_FAILED", [])
+    plain = openai_cost.track(_client(server), prices=prices)
+    budgeted = openai_cost.track(
+        _client(server), prices=prices, budget=Budget(Decimal(1), period="day")
+    )
+    with (
+        caplog.at_level(logging.WARNING, logger="openai_cost.tracking"),
+        openai_cost.session() as s,
+    ):
+        assert plain.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
+        assert plain.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
+        assert budgeted.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
+    assert s.total == MINI_CHAT * 3
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages.count("openai-cost could not open the default ledger") == 1  # once
+    assert "openai-cost has no ledger: the budget is not checked" in messages
+
+
+def test_untracked_post_endpoints_pass_through(server: FakeOpenAI, ledger: Any) -> None:
+    tag = run_tag()
+    client = openai_cost.track(_client(server, max_retries=0), ledger=ledger, tags={"run": tag})
+    with pytest.raises(openai.NotFoundError):  # the local server has no moderations
+        client.moderations.create(input="hello")
+    assert rows(ledger, tag=tag) == []

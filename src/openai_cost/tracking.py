@@ -112,7 +112,7 @@ def track(
     is_async = hasattr(http, "aclose")  # httpx.AsyncClient; a Client only has close()
     http._transport = _wrap(http._transport, cfg, is_async)
     mounts = getattr(http, "_mounts", None)
-    if isinstance(mounts, dict):
+    if isinstance(mounts, dict):  # pragma: no branch - httpx keeps its mounts in a dict
         for pattern, transport in list(mounts.items()):
             if transport is not None:
                 mounts[pattern] = _wrap(transport, cfg, is_async)
