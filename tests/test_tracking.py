@@ -326,6 +326,36 @@ def test_azure_deployment_priced_with_the_model_the_response_reports(
     assert rec.total_usd == Decimal("0.000405")
 
 
+@pytest.mark.parametrize(
+    ("api_version", "asked"),
+    [("2024-10-21", True), ("2024-08-01-preview", True), ("2024-06-01", False)],
+)
+def test_azure_stream_asks_for_usage_only_where_azure_accepts_it(
+    api_version: str, asked: bool, server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    # Azure refuses stream_options with a 400 before api-version 2024-08-01-preview
+    tag = run_tag()
+    client = openai_cost.track(
+        openai.AzureOpenAI(
+            azure_endpoint=server.azure_endpoint, api_key="test", api_version=api_version
+        ),
+        ledger=ledger,
+        tags={"run": tag},
+        prices=prices,
+    )
+    n = len(server.requests)
+    for _ in client.chat.completions.create(model="prod-chat-eu", messages=HELLO, stream=True):
+        pass
+    assert ("stream_options" in server.requests[n].body) is asked
+    [rec] = rows(ledger, tag=tag)
+    assert (rec.status, rec.model_requested) == ("ok", "prod-chat-eu")
+    if asked:  # gpt-4o: 14 x $2.50 + 30 x $10.00 per 1M (openai-billing.md 3.1)
+        assert rec.total_usd == Decimal("0.000335")
+    else:
+        assert rec.cost is None
+        assert rec.unpriced_reason == "the stream carried no usage chunk"
+
+
 def test_async_client(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
     tag = run_tag()
 

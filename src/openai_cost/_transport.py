@@ -62,6 +62,7 @@ _ENDPOINTS: tuple[tuple[str, str], ...] = (
 _STREAM_USAGE_ENDPOINTS = frozenset({"chat.completions", "completions"})
 _AZURE_DEPLOYMENT = re.compile(r"/openai/deployments/([^/]+)/")
 _MULTIPART_MODEL = re.compile(rb'name="model"\r\n(?:[^\r\n]*\r\n)*?\r\n([^\r\n]+)')
+_AZURE_STREAM_OPTIONS_SINCE = "2024-08-01"
 _RESPONSE_DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
@@ -188,14 +189,17 @@ class Attempt:
                 unpriced_reason=f"unreadable response body: {e}",
                 **base,
             )
+        if self.stream and not complete and body:  # the SDK stops reading at [DONE]
+            complete = body.rstrip().endswith(b"data: [DONE]")
         status = "ok" if complete or payload is not None else "incomplete"
         request_id = request_id or body_id or _new_id()
         if payload is None:
-            reason = (
-                "the stream ended before its usage arrived"
-                if status == "incomplete"
-                else "the response carried no usage"
-            )
+            if status == "incomplete":
+                reason = "the stream ended before its usage arrived"
+            elif self.stream:
+                reason = "the stream carried no usage chunk"
+            else:
+                reason = "the response carried no usage"
             return CallRecord(
                 request_id=request_id, status=status, model=model, unpriced_reason=reason, **base
             )
@@ -352,6 +356,15 @@ def _request_body(request: Any) -> tuple[dict[str, Any] | None, bytes | None]:
     return (d if isinstance(d, dict) else None), raw
 
 
+def _can_ask_usage(request: Any, azure: re.Match[str] | None) -> bool:
+    """False for Azure API versions that refuse ``stream_options`` with a 400 (before
+    2024-08-01-preview): asking for usage there would break the call."""
+    if azure is None:
+        return True
+    version = str(request.url.params.get("api-version") or "")
+    return not (version[:4].isdigit() and version[:10] < _AZURE_STREAM_OPTIONS_SINCE)
+
+
 def _form_model(request: Any, raw: bytes | None) -> str | None:
     """The ``model`` field of a multipart upload (transcriptions, image edits), unread."""
     if raw:
@@ -390,7 +403,7 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
         else:
             model_req = _form_model(request, raw)
         stream = body is not None and body.get("stream") is True
-        if stream and endpoint in _STREAM_USAGE_ENDPOINTS:
+        if stream and endpoint in _STREAM_USAGE_ENDPOINTS and _can_ask_usage(request, m):
             assert body is not None
             opts = body.get("stream_options")
             if not (isinstance(opts, dict) and opts.get("include_usage")):
