@@ -35,7 +35,9 @@ from .errors import BudgetExceededError, BudgetWarning, OpenAICostError, UsageEr
 from .types import Call, CallRecord, Cost, Usage
 
 if TYPE_CHECKING:
+    from .budget import Budget, Reservation
     from .catalog import Catalog
+    from .ledger import Ledger
 
 __all__ = ["AsyncTrackingTransport", "Config", "SyncTrackingTransport"]
 
@@ -78,11 +80,14 @@ def endpoint_of(path: str) -> str | None:
 class Config:
     """What one tracked client records into: its ledger, tags, budget and price catalog."""
 
-    ledger: Any = None
+    ledger: Ledger | None = None
     """A `Ledger`, or None for the process-wide default ledger (opened on first use)."""
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    budget: Any = None
+    """Tags stored on every row."""
+    budget: Budget | None = None
+    """Checked (and reserved against) before each call."""
     prices: Catalog | None = None
+    """Catalog to price with; None for the shared `catalog()`."""
 
 
 # --------------------------------------------------------------------------- the attempt
@@ -113,7 +118,7 @@ class Attempt:
         self.sessions: tuple[Any, ...] = _SESSIONS.get()
         self.created_at = datetime.now(timezone.utc)
         self.t0 = time.perf_counter()
-        self.reservation: Any = None
+        self.reservation: Reservation | None = None
         self.finished = False
 
     def finish(
@@ -314,12 +319,12 @@ def _extract(payload: Mapping[str, Any], endpoint: str, req: Mapping[str, Any] |
 
 # --------------------------------------------------------------------------- default ledger
 
-_DEFAULT: list[Any] = []
+_DEFAULT: list[Ledger] = []
 _DEFAULT_FAILED: list[bool] = []
 _DEFAULT_LOCK = threading.Lock()
 
 
-def default_ledger() -> Any:
+def default_ledger() -> Ledger | None:
     """The process-wide `Ledger()` (SQLite under ``OPENAI_COST_HOME`` unless configured)."""
     if _DEFAULT:
         return _DEFAULT[0]
@@ -414,7 +419,7 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
         log.warning("openai-cost could not read a request to %s", path, exc_info=True)
         return None, request, None
     if cfg.budget is not None:
-        _reserve(att, body, raw)
+        _reserve(att, cfg.budget, body, raw)
     return att, request, body
 
 
@@ -431,7 +436,7 @@ def _with_json(request: Any, body: dict[str, Any]) -> Any:
     )
 
 
-def _reserve(att: Attempt, body: dict[str, Any] | None, raw: bytes | None) -> None:
+def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
     cfg = att.cfg
     try:
         est = estimate_request(att.model_requested, body, raw, cfg.prices)
@@ -443,7 +448,7 @@ def _reserve(att: Attempt, body: dict[str, Any] | None, raw: bytes | None) -> No
         log.warning("openai-cost has no ledger: the budget is not checked")
         return
     try:
-        att.reservation = cfg.budget.reserve(ledger, est)
+        att.reservation = budget.reserve(ledger, est)
     except (BudgetExceededError, BudgetWarning):  # refused, or a warning turned into an error
         raise
     except Exception:

@@ -46,7 +46,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._transport import _SESSIONS, AsyncTrackingTransport, Config, SyncTrackingTransport
 
 if TYPE_CHECKING:
+    from .budget import Budget
     from .catalog import Catalog
+    from .ledger import Ledger
     from .types import CallRecord
 
 __all__ = ["Session", "session", "track"]
@@ -78,9 +80,9 @@ def _httpx_client(client: Any) -> Any:
 def track(
     client: ClientT,
     *,
-    ledger: Any = None,
+    ledger: Ledger | str | None = None,
     tags: Mapping[str, str] | None = None,
-    budget: Any = None,
+    budget: Budget | None = None,
     prices: Catalog | None = None,
 ) -> ClientT:
     """Instrument ``client`` in place so each of its calls is priced and recorded.
