@@ -323,3 +323,21 @@ def test_invalid_utf8_line_is_malformed_and_the_rest_priced(cat: Catalog, tmp_pa
     s = summarize(iter_records(p), prices=cat)
     assert (s.calls, s.malformed) == (2, 1)
     assert s.problems[0].location == f"{p}:2"
+
+
+def test_syntax_error_inside_a_json_array_skips_that_element_only(
+    cat: Catalog, tmp_path: Path
+) -> None:
+    a = _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)
+    text = json.dumps([a, a, a], indent=2)
+    lines = text.splitlines()
+    starts = [n for n, ln in enumerate(lines, 1) if ln == "  {"]
+    bad_line = starts[1] + 3  # inside the second element
+    lines[bad_line - 1] = lines[bad_line - 1].replace(":", " =", 1)
+    arr = tmp_path / "broken.json"
+    arr.write_text("\n".join(lines))
+    s = summarize(iter_records(arr), prices=cat)
+    assert (s.calls, s.malformed) == (2, 1)
+    assert s.total_usd == 2 * D("0.000210")
+    assert s.problems[0].location == f"{arr}:{starts[1]}"
+    assert f"(line {bad_line})" in s.problems[0].reason

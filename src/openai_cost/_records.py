@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
@@ -14,6 +15,7 @@ from .errors import UsageError
 __all__ = ["Record", "iter_records"]
 
 _MISSING: Any = object()
+_MAX_VALUE = 64 * 1024 * 1024  # one JSON value in an array larger than this is an error
 
 
 class Record(NamedTuple):
@@ -134,13 +136,10 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
     in_array = buf.lstrip().startswith("[")
     if in_array:
         pos = buf.index("[") + 1
-    exhausted = False
     while True:
         while pos < len(buf) and (buf[pos].isspace() or (in_array and buf[pos] in ",]")):
             pos += 1
         if pos >= len(buf):
-            if exhausted:
-                return
             nxt = next(lines, None)
             if nxt is None:
                 return
@@ -149,10 +148,28 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
             continue
         try:
             value, end = decoder.raw_decode(buf, pos)
-        except ValueError as e:
+        except json.JSONDecodeError as e:
+            start = line0 + buf.count("\n", 0, pos)
+            if e.pos < buf.rfind("\n", 0, len(buf) - 1) + 1:
+                # the error is before the last line read: a syntax error, not a cut. Report
+                # it, then go on at the next value indented like this one.
+                at = line0 + buf.count("\n", 0, e.pos)
+                yield Record(name, start, _bad(f"not valid JSON: {e.msg} (line {at})"))
+                indent = pos - (buf.rfind("\n", 0, pos) + 1)
+                rx = re.compile(r"\n[ \t]{" + str(indent) + r"}[\[{]")
+                m = rx.search(buf, e.pos)
+                while m is None:
+                    nxt = next(lines, None)
+                    if nxt is None:
+                        return
+                    line0 += buf.count("\n")
+                    buf = "\n" + nxt.decode("utf-8", "replace")
+                    line0 -= 1  # the "\n" put in front belongs to the previous line
+                    m = rx.search(buf)
+                pos = m.end() - 1
+                continue
             nxt = next(lines, None)
-            if nxt is None or len(buf) - pos > 64 * 1024 * 1024:
-                start = line0 + buf.count("\n", 0, pos)
+            if nxt is None or len(buf) - pos > _MAX_VALUE:
                 yield Record(name, start, _bad(f"not valid JSON (truncated?): {e}"))
                 return
             buf += nxt.decode("utf-8", "replace")
