@@ -341,3 +341,12 @@ def test_syntax_error_inside_a_json_array_skips_that_element_only(
     assert s.total_usd == 2 * D("0.000210")
     assert s.problems[0].location == f"{arr}:{starts[1]}"
     assert f"(line {bad_line})" in s.problems[0].reason
+
+
+def test_sdk_objects_and_json_text_are_summarized_too(cat: Catalog) -> None:
+    from openai.types.chat import ChatCompletion
+
+    text = fixture_text("chat_completion_cached.json")
+    s = summarize([ChatCompletion.model_validate_json(text), text], prices=cat)
+    # twice the prompt-caching example: 2 x 5615 / 1M (see test_usage.py)
+    assert s.total_usd == 2 * D("0.005615")
