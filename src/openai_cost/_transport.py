@@ -424,16 +424,13 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
 
 
 def _with_json(request: Any, body: dict[str, Any]) -> Any:
+    """``request`` carrying ``body`` instead (the SDK builds a fresh request per attempt)."""
     content = json.dumps(body, separators=(",", ":")).encode()
-    headers = request.headers.copy()
-    headers["Content-Length"] = str(len(content))
-    return type(request)(
-        request.method,
-        request.url,
-        headers=headers,
-        content=content,
-        extensions=request.extensions,
-    )
+    mod = _httpx_module(request)
+    request.headers["Content-Length"] = str(len(content))
+    request.stream = mod.ByteStream(content)
+    request._content = content  # what Request.read() caches; .content returns it
+    return request
 
 
 def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
