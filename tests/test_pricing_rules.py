@@ -290,3 +290,15 @@ def test_usage_accepts_float_seconds_exactly() -> None:
     assert u.audio_seconds == D("12.5")
     assert u.to_dict() == {"audio_seconds": "12.5"}
     assert Usage(input_tokens=3, output_tokens=4).total_tokens == 7
+
+
+def test_long_context_can_be_forced_for_summed_usages(cat: Catalog) -> None:
+    from openai_cost.pricing import price
+
+    mp = cat.resolve("text-model", "2025-02-01")
+    # two requests of 600 input tokens each, summed: neither crossed the 1000-token threshold
+    summed = Usage(input_tokens=1_200, output_tokens=0)
+    assert price(summed, mp).total == D("0.0048")  # decided from the sum: 1200 x 4.00
+    assert price(summed, mp, long_context=False).total == D("0.0024")  # 1200 x 2.00
+    # and the other way: small usage that came from long-context requests
+    assert price(Usage(input_tokens=500), mp, long_context=True).total == D("0.002")  # x 4.00

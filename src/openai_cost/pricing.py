@@ -222,6 +222,7 @@ def price(
     *,
     tier: str | None = None,
     batch: bool = False,
+    long_context: bool | None = None,
 ) -> Cost:
     """Price ``usage`` with the rates of ``mp``.
 
@@ -230,6 +231,9 @@ def price(
         mp: the resolved price entry (``catalog().resolve(model, at)``).
         tier: ``service_tier`` as the response reported it (None or ``default`` = standard).
         batch: price at Batch API rates.
+        long_context: whether the long-context tier applies. None (the default) decides from
+            ``usage.input_tokens``; pass True/False when ``usage`` sums several requests that
+            were each on the same side of the threshold.
 
     Returns:
         A `Cost` with one line per non-empty bucket.
@@ -249,7 +253,11 @@ def price(
     period = mp.period
     lc = period.long_context
     u = usage
-    plan = _plan(mp, tname, batch, lc is not None and u.input_tokens > lc.threshold)
+    if long_context is None:
+        long_context = lc is not None and u.input_tokens > lc.threshold
+    else:
+        long_context = long_context and lc is not None
+    plan = _plan(mp, tname, batch, long_context)
     rate = plan.rate
     lines: list[CostLine] = []
     add = lines.append

@@ -17,7 +17,7 @@ chat stream that never got its usage chunk is reported as such.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -532,8 +532,9 @@ class _Aggregator:
             model, day, tier, batch, endpoint, long_ctx, image = key
             try:
                 usage = _usage_of(b, image)
-                mp = self._price_entry(model, day, long_ctx)
-                cost = price(usage, mp, tier=tier, batch=batch)
+                mp = self._price_entry(model, day)
+                # the bucket sums requests that were each on one side of the threshold
+                cost = price(usage, mp, tier=tier, batch=batch, long_context=long_ctx)
                 tier_label = "batch" if batch else normalize_tier(tier)
             except (PricingError, OpenAICostError) as e:
                 self.unpriced += b[0]
@@ -578,17 +579,13 @@ class _Aggregator:
             problems=tuple(problems),
         )
 
-    def _price_entry(self, model: str, day: int | None, long_ctx: bool) -> ModelPrice:
+    def _price_entry(self, model: str, day: int | None) -> ModelPrice:
         when = (
             self.at
             if self.at is not None
             else (None if day is None else _EPOCH + timedelta(days=day))
         )
-        mp = self.cat.resolve(model, when)
-        if not long_ctx and mp.period.long_context is not None:
-            # every request in this bucket was at or below the threshold
-            mp = replace(mp, period=replace(mp.period, long_context=None))
-        return mp
+        return self.cat.resolve(model, when)
 
 
 _NO_USAGE = (
