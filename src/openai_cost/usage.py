@@ -87,6 +87,9 @@ def as_mapping(obj: Any) -> Mapping[str, Any] | None:
     return None
 
 
+_NO_DETAILS: dict[str, Any] = {}
+
+
 def _int(d: Mapping[str, Any] | None, key: str, where: str) -> int:
     if d is None:
         return 0
@@ -156,6 +159,34 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
 
 
 def _chat(d: Mapping[str, Any]) -> Usage:
+    pd = d.get("prompt_tokens_details")
+    cd = d.get("completion_tokens_details")
+    # Fast path (cost_of's hot path): plain dicts with only known keys. Usage checks the
+    # counts; anything it refuses is re-read below for an error that names the API field.
+    if (
+        (pd is None or (type(pd) is dict and pd.keys() <= _KNOWN_IN))
+        and (cd is None or (type(cd) is dict and cd.keys() <= _KNOWN_OUT))
+        and d.keys() <= _KNOWN_TOP
+    ):
+        if pd is None:
+            pd = _NO_DETAILS
+        if cd is None:
+            cd = _NO_DETAILS
+        try:
+            return Usage(
+                d.get("prompt_tokens") or 0,
+                d.get("completion_tokens") or 0,
+                pd.get("cached_tokens") or 0,
+                cache_write_tokens=pd.get("cache_write_tokens") or 0,
+                audio_input_tokens=pd.get("audio_tokens") or 0,
+                image_input_tokens=pd.get("image_tokens") or 0,
+                reasoning_tokens=cd.get("reasoning_tokens") or 0,
+                audio_output_tokens=cd.get("audio_tokens") or 0,
+                rejected_prediction_tokens=cd.get("rejected_prediction_tokens") or 0,
+                accepted_prediction_tokens=cd.get("accepted_prediction_tokens") or 0,
+            )
+        except UsageError:
+            pass
     _warn_unknown(d, _KNOWN_TOP, "")
     pd = _sub(d, "prompt_tokens_details")
     cd = _sub(d, "completion_tokens_details")
