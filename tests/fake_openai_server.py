@@ -490,3 +490,17 @@ def _usage(headers: dict[str, str], default: dict[str, Any]) -> Any:
 
 def _error(status: int, message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": str(status)}}
+
+
+if __name__ == "__main__":  # serve from a process of its own (benchmarks): prints the port
+    import sys
+
+    srv = FakeOpenAI()
+    print(srv.port, flush=True)
+    try:
+        srv._httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv._httpd.server_close()
+        sys.exit(0)
