@@ -96,14 +96,16 @@ def track(
         tags: tags stored on every row (``{"project": "search"}``); tags of an enclosing
             `session` are merged on top.
         budget: a `Budget` checked before each call: the estimated cost plus what is already
-            spent must fit, else `BudgetExceededError` is raised and nothing is sent.
+            spent must fit, else `BudgetExceededError` is raised and nothing is sent. The check
+            is one short database transaction; async clients run it on the event loop.
         prices: a `Catalog` to price with instead of the shared `catalog()`.
 
     Returns:
         The same client. Tracking it again replaces its ledger, tags, budget and prices.
 
     Raises:
-        TypeError: ``client`` is not an ``openai`` client.
+        TypeError: ``client`` is not an ``openai`` client, or a tag is not a string.
+        ConfigError: ``ledger`` is a URL of an unsupported database.
     """
     http = _httpx_client(client)
     if isinstance(ledger, str):
