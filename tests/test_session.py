@@ -128,6 +128,28 @@ def test_plain_threads_do_not_inherit_the_session(
     assert s.calls == 0
 
 
+def test_one_session_entered_from_many_threads(
+    server: FakeOpenAI, ledger: Any, prices: Catalog
+) -> None:
+    client = _tracked(server, ledger, prices)
+    shared = openai_cost.session(tags={"batch": "nightly"})
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        with shared:
+            start.wait()  # all four are inside the same session at once
+            client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # outside it
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (shared.calls, shared.total) == (4, MINI * 4)
+    assert all(dict(r.tags) == {"batch": "nightly"} for r in shared.records)
+
+
 def test_sessions_in_concurrent_threads_are_separate(
     server: FakeOpenAI, ledger: Any, prices: Catalog
 ) -> None:
@@ -194,6 +216,19 @@ def test_stream_finished_after_the_block_still_counts(
     assert s.calls == 1
     # 14 x 0.15 + 30 x 0.60 per 1M
     assert s.total == Decimal("0.0000201")
+
+
+def test_sessions_closed_out_of_order(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    client = _tracked(server, ledger, prices)
+    outer, inner = openai_cost.session(), openai_cost.session()
+    outer.__enter__()
+    inner.__enter__()
+    outer.__exit__(None, None, None)  # the outer one ends first: the inner one stays open
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    inner.__exit__(None, None, None)
+    inner.__exit__(None, None, None)  # a second exit is harmless
+    client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert (outer.calls, inner.calls) == (0, 1)
 
 
 def test_session_rejects_bad_tags() -> None:

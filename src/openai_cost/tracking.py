@@ -151,7 +151,6 @@ class Session:
         self._by_model: dict[str, Decimal] = {}
         self._unpriced = 0
         self._errors = 0
-        self._tokens: list[contextvars.Token[tuple[Any, ...]]] = []
 
     # ---------------------------------------------------------------- totals
 
@@ -217,7 +216,7 @@ class Session:
         return run
 
     def __enter__(self) -> Session:
-        self._tokens.append(_SESSIONS.set((*_SESSIONS.get(), self)))
+        _SESSIONS.set((*_SESSIONS.get(), self))
         return self
 
     def __exit__(
@@ -226,7 +225,13 @@ class Session:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        _SESSIONS.reset(self._tokens.pop())
+        # Remove this session's innermost entry from the current context only, so one Session
+        # may be entered from several threads or tasks at once.
+        active = _SESSIONS.get()
+        for i in range(len(active) - 1, -1, -1):
+            if active[i] is self:
+                _SESSIONS.set(active[:i] + active[i + 1 :])
+                return
 
     async def __aenter__(self) -> Session:
         return self.__enter__()
