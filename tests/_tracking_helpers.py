@@ -17,6 +17,23 @@ import pytest
 from fake_openai_server import FakeOpenAI
 from openai_cost.catalog import Catalog
 
+_OPENED: list[Any] = []
+
+
+def closing(client: Any) -> Any:
+    """Register a sync client (openai or httpx) to be closed when the test ends."""
+    _OPENED.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    """Close the clients a test opened, so no socket is left for the garbage collector."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 PRICES = """
 provider = "openai"
 

@@ -20,7 +20,15 @@ import openai
 import pytest
 
 import openai_cost
-from _tracking_helpers import HELLO, prices, rows, run_tag, server
+from _tracking_helpers import (  # close_clients: autouse fixture
+    HELLO,
+    close_clients,  # noqa: F401
+    closing,
+    prices,
+    rows,
+    run_tag,
+    server,
+)
 from fake_openai_server import FakeOpenAI
 from openai_cost.catalog import Catalog
 
@@ -42,7 +50,10 @@ GPT4O = Decimal("0.000035") + Decimal("0.00037")  # 14 x 2.50 + 37 x 10.00 per 1
 
 def _tracked(srv: FakeOpenAI, led: Any, cat: Catalog, **kw: Any) -> openai.OpenAI:
     return openai_cost.track(
-        openai.OpenAI(base_url=srv.base_url, api_key="test"), ledger=led, prices=cat, **kw
+        closing(openai.OpenAI(base_url=srv.base_url, api_key="test")),
+        ledger=led,
+        prices=cat,
+        **kw,
     )
 
 

@@ -18,7 +18,16 @@ import openai
 import pytest
 
 import openai_cost
-from _tracking_helpers import HELLO, ledger, prices, rows, run_tag, server
+from _tracking_helpers import (
+    HELLO,
+    close_clients,  # noqa: F401  (autouse fixture)
+    closing,
+    ledger,
+    prices,
+    rows,
+    run_tag,
+    server,
+)
 from fake_openai_server import FakeOpenAI
 from openai_cost import BudgetExceededError
 from openai_cost.catalog import Catalog, catalog
@@ -32,7 +41,8 @@ MINI_RESPONSES = Decimal("14") * Decimal("0.15") / 10**6 + Decimal("50") * Decim
 
 
 def _client(srv: FakeOpenAI, **kw: Any) -> openai.OpenAI:
-    return openai.OpenAI(base_url=srv.base_url, api_key="test", **kw)
+    client: openai.OpenAI = closing(openai.OpenAI(base_url=srv.base_url, api_key="test", **kw))
+    return client
 
 
 def test_hand_computed_expectations() -> None:
@@ -230,7 +240,7 @@ def test_connection_error_is_recorded(ledger: Any, prices: Catalog) -> None:
     with FakeOpenAI() as srv:
         url = srv.base_url
     client = openai_cost.track(
-        openai.OpenAI(base_url=url, api_key="test", max_retries=0),
+        closing(openai.OpenAI(base_url=url, api_key="test", max_retries=0)),
         ledger=ledger,
         tags={"run": tag},
         prices=prices,
@@ -304,11 +314,13 @@ def test_azure_deployment_priced_with_the_model_the_response_reports(
 ) -> None:
     tag = run_tag()
     client = openai_cost.track(
-        openai.AzureOpenAI(
-            azure_endpoint=server.azure_endpoint,
-            api_key="test",
-            api_version="2024-10-21",
-            azure_deployment="prod-chat-eu",
+        closing(
+            openai.AzureOpenAI(
+                azure_endpoint=server.azure_endpoint,
+                api_key="test",
+                api_version="2024-10-21",
+                azure_deployment="prod-chat-eu",
+            )
         ),
         ledger=ledger,
         tags={"run": tag},
@@ -336,8 +348,10 @@ def test_azure_stream_asks_for_usage_only_where_azure_accepts_it(
     # Azure refuses stream_options with a 400 before api-version 2024-08-01-preview
     tag = run_tag()
     client = openai_cost.track(
-        openai.AzureOpenAI(
-            azure_endpoint=server.azure_endpoint, api_key="test", api_version=api_version
+        closing(
+            openai.AzureOpenAI(
+                azure_endpoint=server.azure_endpoint, api_key="test", api_version=api_version
+            )
         ),
         ledger=ledger,
         tags={"run": tag},
