@@ -29,9 +29,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import PriceDataError, UnknownModelError
 from .types import (
@@ -42,6 +41,9 @@ from .types import (
     PricePeriod,
     Rates,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _toml_loads(text: str, origin: str) -> dict[str, Any]:
@@ -468,6 +470,8 @@ class Catalog:
             PriceDataError: the file is missing or malformed; the message names the file, entry
                 and field.
         """
+        from pathlib import Path
+
         p = Path(path)
         try:
             text = p.read_text(encoding="utf-8")

@@ -8,7 +8,6 @@ inside their totals and raises `UsageError` when they do not; it never clamps.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -541,6 +540,8 @@ class Cost:
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
+        import html
+
         e = html.escape
         body = "".join(
             f"<tr><td>{e(ln.dimension)}</td><td style='text-align:right'>{e(str(ln.units))}</td>"
