@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -19,6 +20,7 @@ __all__ = [
     "get_catalog",
     "json_option",
     "prices_option",
+    "pricing_options",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,6 +47,32 @@ def prices_option(f: F) -> F:
         is_eager=True,
         help="A TOML price file to add or override models (repeatable; also OPENAI_COST_PRICES).",
     )(f)
+
+
+def pricing_options(f: F) -> F:
+    """``--batch``, ``--tier`` and ``--at``, shared by the commands that price something."""
+
+    @functools.wraps(f)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("batch") and kwargs.get("tier") in ("flex", "priority", "fast"):
+            raise click.UsageError("--batch and --tier flex/priority exclude each other")
+        return f(*args, **kwargs)
+
+    cmd: Any = click.option(
+        "--at",
+        "at",
+        type=date_type,
+        default=None,
+        help="Price at this date (YYYY-MM-DD); default today.",
+    )(checked)
+    cmd = click.option(
+        "--tier",
+        type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
+        default=None,
+        help="service_tier of the call.",
+    )(cmd)
+    cmd = click.option("--batch", is_flag=True, help="Price at Batch API rates.")(cmd)
+    return cmd  # type: ignore[no-any-return]
 
 
 def json_option(f: F) -> F:

@@ -11,7 +11,7 @@ import click
 
 from ..pricing import price as price_usage
 from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
-from ._common import date_type, echo_json, get_catalog, json_option, prices_option
+from ._common import date_type, echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console, money, rate_str
 
 __all__ = ["models", "price"]
@@ -93,20 +93,7 @@ __all__ = ["models", "price"]
 @click.option(
     "--file-search", type=click.IntRange(min=0), default=0, help="File search tool calls."
 )
-@click.option("--batch", is_flag=True, help="Price at Batch API rates.")
-@click.option(
-    "--tier",
-    type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
-    default=None,
-    help="service_tier of the call.",
-)
-@click.option(
-    "--at",
-    "at",
-    type=date_type,
-    default=None,
-    help="Price at this date (YYYY-MM-DD); default today.",
-)
+@pricing_options
 @json_option
 @prices_option
 def price(
@@ -138,8 +125,6 @@ def price(
       openai-cost price gpt-5 --input 10000 --output 2000 --reasoning 1500 --tier flex
       openai-cost price o1-mini --input 1000 --output 500 --at 2025-01-08 --json
     """
-    if batch and tier in ("flex", "priority", "fast"):
-        raise click.UsageError("--batch and --tier flex/priority exclude each other")
     tools = {
         k: v for k, v in (("web_search_call", web_search), ("file_search_call", file_search)) if v
     }

@@ -12,7 +12,7 @@ import click
 from ..errors import UsageError
 from ..tokens import Estimate, count_tokens, tokenizer_for
 from ..tokens import estimate as estimate_call
-from ._common import date_type, echo_json, get_catalog, json_option, prices_option
+from ._common import echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console, money
 
 __all__ = ["estimate", "tokens"]
@@ -151,20 +151,7 @@ def _compare_list(value: str | None) -> list[str]:
     default=0,
     help="Prompt tokens expected from the prompt cache.",
 )
-@click.option("--batch", is_flag=True, help="Price at Batch API rates.")
-@click.option(
-    "--tier",
-    type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
-    default=None,
-    help="service_tier of the call.",
-)
-@click.option(
-    "--at",
-    "at",
-    type=date_type,
-    default=None,
-    help="Price at this date (YYYY-MM-DD); default today.",
-)
+@pricing_options
 @json_option
 @prices_option
 def estimate(
@@ -192,8 +179,6 @@ def estimate(
       openai-cost estimate messages.json -m gpt-4o --compare gpt-4.1,gpt-5 --max-output 1000
       openai-cost estimate messages.json -m gpt-4o --json
     """
-    if batch and tier in ("flex", "priority", "fast"):
-        raise click.UsageError("--batch and --tier flex/priority exclude each other")
     prompt = _load(messages_file, need_json=True)
     first = _model(model, prompt)
     names = list(dict.fromkeys([first, *_compare_list(compare)]))
