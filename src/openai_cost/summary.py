@@ -26,7 +26,7 @@ from ._records import Record, iter_records
 from .catalog import Catalog, catalog, to_date
 from .errors import FailedRequestError, OpenAICostError, PricingError, UnknownModelError
 from .pricing import normalize_tier, price
-from .types import Cost, ModelPrice, Usage
+from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
 from .usage import extract_usage
 
 __all__ = [
@@ -42,23 +42,7 @@ __all__ = [
 GROUP_FIELDS: tuple[str, ...] = ("model", "day", "endpoint", "tier")
 """What `summarize(by=...)` can group by."""
 
-_COUNT_FIELDS: tuple[str, ...] = (
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "audio_input_tokens",
-    "cached_audio_tokens",
-    "image_input_tokens",
-    "cached_image_tokens",
-    "reasoning_tokens",
-    "audio_output_tokens",
-    "image_output_tokens",
-    "rejected_prediction_tokens",
-    "accepted_prediction_tokens",
-    "characters",
-    "images",
-)
+_COUNT_FIELDS = USAGE_COUNT_FIELDS
 # bucket layout: [calls, *_COUNT_FIELDS, audio_seconds, tool_calls, first (source, line)]
 _N = len(_COUNT_FIELDS)
 _I_IN, _I_OUT, _I_CACHED = 1, 2, 3

@@ -21,6 +21,7 @@ __all__ = [
     "FEE_DIMENSIONS",
     "TIERS",
     "TOKEN_DIMENSIONS",
+    "USAGE_COUNT_FIELDS",
     "Call",
     "CallRecord",
     "Cost",
@@ -76,6 +77,25 @@ FEE_DIMENSIONS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Rate keys that are not per token, with the unit their rate is quoted in."""
+
+USAGE_COUNT_FIELDS: tuple[str, ...] = (
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "audio_input_tokens",
+    "cached_audio_tokens",
+    "image_input_tokens",
+    "cached_image_tokens",
+    "reasoning_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "rejected_prediction_tokens",
+    "accepted_prediction_tokens",
+    "characters",
+    "images",
+)
+"""The whole-number fields of `Usage` (every field but seconds, image size/quality, tools)."""
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 _ZERO = Decimal(0)
@@ -203,23 +223,7 @@ class Usage:
         self._validate()
 
     def _validate(self) -> None:
-        for name in (
-            "input_tokens",
-            "output_tokens",
-            "cached_tokens",
-            "cache_write_tokens",
-            "audio_input_tokens",
-            "cached_audio_tokens",
-            "image_input_tokens",
-            "cached_image_tokens",
-            "reasoning_tokens",
-            "audio_output_tokens",
-            "image_output_tokens",
-            "rejected_prediction_tokens",
-            "accepted_prediction_tokens",
-            "characters",
-            "images",
-        ):
+        for name in USAGE_COUNT_FIELDS:
             _check_count(name, getattr(self, name))
         secs = self.audio_seconds
         if not isinstance(secs, Decimal):
