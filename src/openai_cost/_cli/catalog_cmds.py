@@ -294,7 +294,7 @@ def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: 
     table.add_column("Model", no_wrap=True)
     for _, label in cols:
         table.add_column(label, justify="right")
-    table.add_column("Since")
+    table.add_column("Since", no_wrap=True, min_width=11)
     for r in rows:
         name = r["model"] + (f" → {r['resolves_to']}" if "resolves_to" in r else "")
         since = r["since"] + ("" if r["since_exact"] else "*")
