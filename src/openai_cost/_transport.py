@@ -617,6 +617,16 @@ class _TransportBase:
         return getattr(self.inner, name)
 
 
+def _watch(response: Any, att: Any, req: Any, *, is_async: bool) -> Any:
+    """Hand ``response`` back with its body watched; never let tracking break the call."""
+    try:
+        return _tap(response, att, req, is_async=is_async)
+    except Exception:  # pragma: no cover - a response without the usual httpx shape
+        log.warning("openai-cost could not watch a response", exc_info=True)
+        att.finish(response.status_code, response.headers, None, complete=False)
+        return response
+
+
 class SyncTrackingTransport(_TransportBase):
     """Wraps a sync httpx (or httpx2) transport; see the module docstring."""
 
@@ -629,12 +639,7 @@ class SyncTrackingTransport(_TransportBase):
         except BaseException:
             att.finish(None, None, None, complete=False)
             raise
-        try:
-            return _tap(response, att, req, is_async=False)
-        except Exception:  # pragma: no cover - a response without the usual httpx shape
-            log.warning("openai-cost could not watch a response", exc_info=True)
-            att.finish(response.status_code, response.headers, None, complete=False)
-            return response
+        return _watch(response, att, req, is_async=False)
 
     def close(self) -> None:
         self.inner.close()
@@ -659,12 +664,7 @@ class AsyncTrackingTransport(_TransportBase):
         except BaseException:
             att.finish(None, None, None, complete=False)
             raise
-        try:
-            return _tap(response, att, req, is_async=True)
-        except Exception:  # pragma: no cover - a response without the usual httpx shape
-            log.warning("openai-cost could not watch a response", exc_info=True)
-            att.finish(response.status_code, response.headers, None, complete=False)
-            return response
+        return _watch(response, att, req, is_async=True)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
