@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -17,82 +18,42 @@ from ._console import console, money, rate_str
 __all__ = ["models", "price"]
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _count(*decls: str, help: str) -> Callable[[F], F]:
+    """A whole-number count option (tokens, characters, calls), 0 by default."""
+    return click.option(*decls, type=click.IntRange(min=0), default=0, help=help)
+
+
 @click.command()
 @click.argument("model")
-@click.option(
+@_count(
     "--input",
     "-i",
     "input_tokens",
-    type=click.IntRange(min=0),
-    default=0,
     help="Input (prompt) tokens, all of them: cached, audio and image included.",
 )
-@click.option(
+@_count(
     "--output",
     "-o",
     "output_tokens",
-    type=click.IntRange(min=0),
-    default=0,
     help="Output (completion) tokens, reasoning and audio included.",
 )
-@click.option(
-    "--cached", type=click.IntRange(min=0), default=0, help="Cached input tokens (part of --input)."
-)
-@click.option(
-    "--cache-write",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Input tokens written to the prompt cache (part of --input).",
-)
-@click.option(
-    "--audio-in",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Audio input tokens (part of --input).",
-)
-@click.option(
-    "--cached-audio",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Cached audio input tokens (part of --cached and --audio-in).",
-)
-@click.option(
-    "--image-in",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Image input tokens (part of --input).",
-)
-@click.option(
-    "--audio-out",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Audio output tokens (part of --output).",
-)
-@click.option(
-    "--image-out",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Image output tokens (part of --output).",
-)
-@click.option(
-    "--reasoning",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Reasoning tokens (part of --output; billed as output).",
-)
-@click.option(
-    "--characters",
-    type=click.IntRange(min=0),
-    default=0,
-    help="Input characters (tts-1, tts-1-hd).",
-)
+@_count("--cached", help="Cached input tokens (part of --input).")
+@_count("--cache-write", help="Input tokens written to the prompt cache (part of --input).")
+@_count("--audio-in", help="Audio input tokens (part of --input).")
+@_count("--cached-audio", help="Cached audio input tokens (part of --cached and --audio-in).")
+@_count("--image-in", help="Image input tokens (part of --input).")
+@_count("--audio-out", help="Audio output tokens (part of --output).")
+@_count("--image-out", help="Image output tokens (part of --output).")
+@_count("--reasoning", help="Reasoning tokens (part of --output; billed as output).")
+@_count("--characters", help="Input characters (tts-1, tts-1-hd).")
 @click.option(
     "--seconds", type=click.FloatRange(min=0), default=None, help="Seconds of audio (whisper-1)."
 )
-@click.option("--web-search", type=click.IntRange(min=0), default=0, help="Web search tool calls.")
-@click.option(
-    "--file-search", type=click.IntRange(min=0), default=0, help="File search tool calls."
-)
+@_count("--web-search", help="Web search tool calls.")
+@_count("--file-search", help="File search tool calls.")
 @pricing_options
 @json_option
 @prices_option
