@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import PricingWarning, UsageError
-from .types import Call, Usage
+from .types import Usage
 
 __all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
 
@@ -276,46 +276,5 @@ def _duration(d: Mapping[str, Any]) -> Usage:
     return Usage(audio_seconds=value)
 
 
-def extract_usage(
-    obj: Any, *, request: Mapping[str, Any] | Any | None = None, endpoint: str | None = None
-) -> Call:
-    """Read what a call used, by which model, when and how, from whatever the API returned.
-
-    Args:
-        obj: a response as a dict, an ``openai`` SDK object or JSON text (str or bytes); raw
-            SSE text (``data:`` lines, ``event:`` lines allowed, ``[DONE]`` ignored); a list of
-            stream chunks or events; a Batch output line; a log record
-            ``{"request": ..., "response": ..., "endpoint": ...}``; for ``tts-1`` speech, the
-            audio bytes (or None) with ``request``. Shapes: Chat Completions (audio, predicted
-            outputs), legacy Completions, chat streams (the final usage chunk, counted once),
-            Responses and its ``response.completed`` / ``.incomplete`` / ``.failed`` events
-            (built-in tool calls become fee dimensions), Embeddings, Realtime
-            ``response.done``, transcriptions (tokens or duration), speech
-            (``speech.audio.done``; tts-1 by characters), images (GPT Image usage; DALL-E per
-            image).
-        request: the request body when known: its ``model`` when the response names none
-            (transcriptions, speech, images), ``input`` for tts-1 characters, ``size``,
-            ``quality`` and ``n`` for DALL-E.
-        endpoint: a hint for bodies that do not name their shape: ``"chat.completions"``,
-            ``"completions"``, ``"responses"``, ``"embeddings"``, ``"audio.transcriptions"``,
-            ``"audio.translations"``, ``"audio.speech"``, ``"images.generations"``,
-            ``"images.edits"``, ``"images.variations"``, ``"realtime"``, or the URL path
-            (``"/v1/audio/speech"``).
-
-    Returns:
-        A `Call`: the model as reported, the `Usage` (built-in tool calls in
-        ``usage.tool_calls``), endpoint, ``service_tier``, ``created_at`` (UTC, from
-        ``created`` / ``created_at``), and for Batch lines ``batch=True`` and ``custom_id``.
-
-    Raises:
-        FailedRequestError: a Batch error line or a non-200 Batch line: the request failed and
-            was not billed. It is a `UsageError`; `summarize` counts these as failed.
-        UsageError: no usage (a chat stream without its usage chunk says to set
-            ``stream_options={"include_usage": True}``), unreadable JSON, or a count that is
-            negative, fractional or contradictory.
-    """
-    return _extract.extract_usage(obj, request=request, endpoint=endpoint)
-
-
 # at the end: _extract reads through this module (as_mapping, usage_from_mapping)
-from . import _extract  # noqa: E402
+from ._extract import extract_usage  # noqa: E402  (the one reader of whole responses)
