@@ -186,7 +186,8 @@ def our_rates(mp: ModelPrice) -> dict[Cell, OurRate]:
                     value, note = rater.rate(dim)
                 except PricingError:
                     continue
-                out[Cell(tier, lc, dim)] = OurRate(value, note)
+                derived = "; ".join(n for n in (note, rater.note) if n) or None
+                out[Cell(tier, lc, dim)] = OurRate(value, derived)
             for dim, value in fees.items():
                 plain = tier == "standard" and not lc
                 out[Cell(tier, lc, dim)] = OurRate(

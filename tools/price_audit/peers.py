@@ -433,6 +433,9 @@ def litellm_data(prices: Mapping[str, Any], version: str) -> PeerData:
         names = (name, name.removeprefix("openai/")) if name.startswith("openai/") else (name,)
         models[name] = PeerModel(LITELLM, key, names, [(date.min, rates)], dated=False)
     for model, size, entry in sized:
+        for key in entry:
+            if "cost" in key and key != "input_cost_per_image":
+                ignored[key] = ignored.get(key, 0) + 1
         per_image = entry.get("input_cost_per_image")
         if per_image is None:
             continue
