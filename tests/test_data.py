@@ -567,6 +567,16 @@ def test_realtime_preview_audio_cut(cat: Catalog) -> None:
     assert price(cat, "gpt-4o-realtime-preview-2024-12-17", "2024-12-17", AUDIO) == D("0.0825")
 
 
+def test_realtime_preview_2024_10_01_cached_audio(cat: Catalog) -> None:
+    # cached audio on the 2024-10-01 snapshot is $20 / 1M (the pricing page as quoted in
+    # 2024-12), not its $100 audio input rate. 1,100 input: 1,000 audio of which 400 cached:
+    # 400 x 20 + 600 x 100 + 100 x 5 = 0.008 + 0.06 + 0.0005
+    u = Usage(
+        input_tokens=1_100, audio_input_tokens=1_000, cached_tokens=400, cached_audio_tokens=400
+    )
+    assert price(cat, "gpt-4o-realtime-preview-2024-10-01", "2024-12-16", u) == D("0.0685")
+
+
 def test_audio_preview_alias_moves_after_the_original_table(cat: Catalog) -> None:
     # T-2501: gpt-4o-audio-preview at $2.50 / $10 text, $100 / $200 audio on 2025-01-08
     # 100 x 2.5 + 1,000 x 100 + 100 x 10 + 500 x 200 = 0.00025 + 0.1 + 0.001 + 0.1
