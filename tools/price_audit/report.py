@@ -25,8 +25,12 @@ def _rows(audit: Audit, rows: list[Disagreement], *, reasons: bool) -> Iterator[
     head = f"  {'dimension':<24}{'ours':>10}" + "".join(f"  {p:>17}" for p in peers)
     yield head.rstrip()
     model = None
+    why: dict[str, list[str]] = {}  # reason -> peers, once per model block
+    told: dict[str, str] = {}  # reason -> the model it was first given under
     for d in rows:
         if d.model != model:
+            yield from _reasons(why, told, model)
+            why = {}
             model = d.model
             yield f"{model}"
         cells = "".join(f"  {_peer_col(d, p):>17}" for p in peers)
@@ -34,8 +38,19 @@ def _rows(audit: Audit, rows: list[Disagreement], *, reasons: bool) -> Iterator[
         if d.ours.derived:
             yield from _wrap(f"ours: {d.ours.derived}", 6)
         if reasons:
-            for p, why in d.explained.items():
-                yield from _wrap(f"{p}: {why}", 6)
+            for p, reason in d.explained.items():
+                if p not in why.setdefault(reason, []):
+                    why[reason].append(p)
+    yield from _reasons(why, told, model)
+
+
+def _reasons(why: dict[str, list[str]], told: dict[str, str], model: str | None) -> list[str]:
+    out: list[str] = []
+    for reason, peers in why.items():
+        first = told.setdefault(reason, model or "")
+        text = reason if first == model else f"as for {first}, above"
+        out += _wrap(f"why ({', '.join(peers)}): {text}", 4)
+    return out
 
 
 def _wrap(text: str, indent: int) -> list[str]:
