@@ -128,6 +128,8 @@ class Audit:
     day: date
     peers: dict[str, str]
     """Peer -> version."""
+    today: date | None = None
+    """The day the audit ran; explanations are only stale when unused on it."""
     compared: dict[str, int] = field(default_factory=dict)
     """Peer -> (model, cell) pairs compared with it."""
     agreed: dict[str, int] = field(default_factory=dict)
@@ -346,7 +348,7 @@ def run_audit(
             ``day`` it is only compared where our price has not changed since.
         explanations: judged disagreements (`load_explanations`).
     """
-    audit = Audit(day, {p.peer: p.version for p in peers})
+    audit = Audit(day, {p.peer: p.version for p in peers}, today)
     rows: dict[tuple[str, Cell], Disagreement] = {}
     lacking: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     matched: dict[str, set[int]] = {p.peer: set() for p in peers}
@@ -451,6 +453,7 @@ def as_json(audit: Audit) -> dict[str, Any]:
 
     return {
         "date": audit.day.isoformat(),
+        "today": audit.today.isoformat() if audit.today else None,
         "peers": audit.peers,
         "summary": summary(audit),
         "disagreements": [

@@ -76,7 +76,8 @@ def render(audit: Audit, *, verbose: bool = False) -> str:
         f"{s['unexplained']} not); {s['lacking']} rates a peer has that we lack "
         f"({s['lacking_models']} models); {s['unresolved_models']} peer models we do not "
         f"resolve; {s['unknown_to_peers']} of ours no peer prices; "
-        f"{s['stale']} stale explanations.",
+        f"{s['stale']} {'stale' if audit.today in (None, audit.day) else 'unused'} "
+        "explanations.",
         0,
     )
     for p, n in audit.skipped_undated.items():
@@ -96,7 +97,11 @@ def render(audit: Audit, *, verbose: bool = False) -> str:
         out += _title(f"Explained disagreements ({s['explained']})")
         out += _rows(audit, done, reasons=True)
     if audit.stale:
-        out += _title(f"Stale explanations: they match no disagreement ({len(audit.stale)})")
+        if audit.today in (None, audit.day):
+            title = "Stale explanations: they match no disagreement"
+        else:  # at another date an entry may simply concern a later price
+            title = f"Explanations unused on {audit.day.isoformat()} (stale only if unused today)"
+        out += _title(f"{title} ({len(audit.stale)})")
         for e in audit.stale:
             out += _wrap(f"{e.model} {e.dimension} {e.peer}: {e.reason}", 2)
     if audit.lacking:
