@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -455,7 +456,7 @@ def installed_litellm() -> PeerData:
     wanted = "model_prices_and_context_window_backup.json"
     for f in dist.files or ():
         if f.name == wanted and f.parent.name == "litellm":
-            path = dist.locate_file(f)
-            data = json.loads(path.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+            path = Path(str(dist.locate_file(f)))
+            data = json.loads(path.read_text(encoding="utf-8"))
             return litellm_data(data, dist.version)
     raise FileNotFoundError(f"litellm {dist.version} ships no {wanted}")

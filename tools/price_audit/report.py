@@ -109,10 +109,13 @@ def render(audit: Audit, *, verbose: bool = False) -> str:
         for model, cells in audit.lacking.items():
             out.append(model)
             groups: dict[tuple[str, str], list[str]] = {}
-            for cell, by_peer in cells.items():
+            for cell, figures in cells.items():
                 prefix, _, dim = cell.rpartition(".")
-                values = " ".join(f"{fmt_rate(v)}" for v in dict.fromkeys(by_peer.values()))
-                who = "+".join(sorted(by_peer))
+                if len(set(figures.values())) == 1:
+                    values = fmt_rate(next(iter(figures.values())))
+                else:
+                    values = " / ".join(f"{fmt_rate(v)} {p}" for p, v in figures.items())
+                who = "+".join(sorted(figures))
                 groups.setdefault((prefix or "standard", who), []).append(f"{dim} {values}")
             for (prefix, who), dims in groups.items():
                 out += _wrap(f"{prefix} [{who}]: " + ", ".join(dims), 2)
