@@ -361,3 +361,55 @@ def test_bundled_explanations_file_is_valid():
         assert e.model in names, e.where
         assert e.peer in ("genai-prices", "litellm"), e.where
         assert len(e.reason) > 20, e.where
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _main(*args: str) -> int:
+    import audit_prices  # tools/audit_prices.py
+
+    return audit_prices.main(
+        [
+            "--ours",
+            str(FIX / "ours.toml"),
+            "--genai-prices",
+            str(FIX / "genai_prices.json"),
+            "--litellm",
+            str(FIX / "litellm_prices.json"),
+            "--at",
+            "2026-11-29",
+            *args,
+        ]
+    )
+
+
+def test_command_fails_while_a_disagreement_is_unexplained(tmp_path, capsys):
+    empty = _explained(tmp_path, "")
+    assert _main("--json", "--explained", str(empty)) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["date"] == "2026-11-29"
+    assert data["summary"]["compared"] == 28 and data["summary"]["unexplained"] == 4
+
+
+def test_command_passes_once_everything_is_explained(tmp_path, capsys):
+    body = "".join(
+        f'[[explained]]\nmodel = "{m}"\ndimension = "{c}"\npeer = "{p}"\nreason = "r"\n\n'
+        for m, c, p in [
+            ("gpt-4o-2024-08-06", "web_search_call", "genai-prices"),
+            ("gpt-5.6-sol", "priority.input", "genai-prices"),
+            ("gpt-5.6-sol", "priority.input", "litellm"),
+            ("gpt-5.6-sol", "lc.priority.input", "genai-prices"),
+        ]
+    )
+    assert _main("--explained", str(_explained(tmp_path, body))) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("OK: every disagreement is explained.")
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_command_rejects_a_bad_explanations_file(tmp_path, capsys):
+    bad = _explained(tmp_path, '[[explained]]\nmodel = "m"\n')
+    assert _main("--explained", str(bad)) == 2
+    assert "explained[0]: missing field 'dimension'" in capsys.readouterr().err
+    assert _main("--explained", str(tmp_path / "missing.toml")) == 2

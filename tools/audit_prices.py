@@ -12,9 +12,15 @@ import json
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from price_audit.audit import as_json, load_explanations, run_audit
-from price_audit.peers import installed_genai_prices, installed_litellm
+from price_audit.peers import (
+    genai_prices_data,
+    installed_genai_prices,
+    installed_litellm,
+    litellm_data,
+)
 from price_audit.report import render
 
 from openai_cost import Catalog
@@ -28,6 +34,10 @@ EXPLAINED = (
     / "audit"
     / "explained.toml"
 )
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,11 +54,28 @@ def main(argv: list[str] | None = None) -> int:
         "--explained",
         metavar="PATH",
         type=Path,
-        default=EXPLAINED,
         help="the explanations file (default: the one next to the bundled prices)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="also list the peers' keys not compared"
+    )
+    parser.add_argument(
+        "--ours",
+        metavar="FILE",
+        type=Path,
+        help="audit this price file instead of the bundled data (e.g. a candidate openai.toml)",
+    )
+    parser.add_argument(
+        "--genai-prices",
+        metavar="FILE",
+        type=Path,
+        help="genai-prices' data.json instead of the installed package's data",
+    )
+    parser.add_argument(
+        "--litellm",
+        metavar="FILE",
+        type=Path,
+        help="litellm's model_prices_and_context_window.json instead of the installed copy",
     )
     args = parser.parse_args(argv)
     today = datetime.now(timezone.utc).date()
@@ -57,12 +84,27 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         parser.error(f"--at: invalid date {args.at!r}; expected YYYY-MM-DD")
     try:
-        explanations = load_explanations(args.explained) if args.explained.exists() else []
-    except ValueError as e:
+        if args.explained is not None:
+            explanations = load_explanations(args.explained)
+        else:
+            explanations = load_explanations(EXPLAINED) if EXPLAINED.exists() else []
+    except (OSError, ValueError) as e:
         print(f"audit_prices: {e}", file=sys.stderr)
         return 2
-    peers = [installed_genai_prices(), installed_litellm()]
-    audit = run_audit(Catalog.bundled(), peers, day, today=today, explanations=explanations)
+    try:
+        peers = [
+            genai_prices_data(_json(args.genai_prices), "file " + args.genai_prices.name)
+            if args.genai_prices
+            else installed_genai_prices(),
+            litellm_data(_json(args.litellm), "file " + args.litellm.name)
+            if args.litellm
+            else installed_litellm(),
+        ]
+        ours = Catalog([args.ours]) if args.ours else Catalog.bundled()
+    except (OSError, ValueError, ImportError) as e:
+        print(f"audit_prices: {e}", file=sys.stderr)
+        return 2
+    audit = run_audit(ours, peers, day, today=today, explanations=explanations)
     if args.json:
         print(json.dumps(as_json(audit), indent=2))
     else:

@@ -68,7 +68,7 @@ def render(audit: Audit, *, verbose: bool = False) -> str:
     """The whole report. ``verbose`` also lists the peers' keys we do not compare."""
     s = summary(audit)
     peers = ", ".join(f"{p} {v}" for p, v in audit.peers.items())
-    out = [f"Price audit at {audit.day.isoformat()} against {peers}"]
+    out = _wrap(f"Price audit at {audit.day.isoformat()} against {peers}", 0)
     per_peer = ", ".join(f"{p} {n:,}" for p, n in s["compared_by_peer"].items())
     out += _wrap(
         f"{s['compared']:,} rates compared ({per_peer}); {s['agreed']:,} agree; "
