@@ -139,7 +139,8 @@ class Audit:
     lacking: dict[str, dict[str, dict[str, Decimal]]] = field(default_factory=dict)
     """Our model -> cell name -> peer -> figure, for cells a peer prices and we do not."""
     unresolved: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    """Family -> peer -> the peer's names we do not resolve."""
+    """Family -> peer -> the peer's names we do not resolve; "(assumed)" after a name we only
+    resolve through a fallback the catalog warns about (a new dated snapshot)."""
     unknown_to_peers: list[str] = field(default_factory=list)
     """Our model ids no peer prices."""
     stale: list[Explanation] = field(default_factory=list)
@@ -258,15 +259,23 @@ def family(name: str) -> str:
     return parts[0]
 
 
-def _known(cat: Catalog, name: str, day: date, today: date) -> bool:
-    """Whether our catalog resolves ``name`` on ``day`` or (a model released later) today."""
+def _known(cat: Catalog, name: str, day: date, today: date) -> str | None:
+    """How our catalog resolves ``name`` on ``day`` or (a model released later) today.
+
+    Returns "yes", "assumed" (only through a fallback the catalog warns about, such as an
+    unknown dated snapshot priced as its model), or None.
+    """
+    import warnings
+
     for when in (day, today):
-        try:
-            cat.resolve(name, when)
-            return True
-        except UnknownModelError:
-            continue
-    return False
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                cat.resolve(name, when)
+            except UnknownModelError:
+                continue
+        return "assumed" if caught else "yes"
+    return None
 
 
 # --------------------------------------------------------------------------- explanations
@@ -434,9 +443,11 @@ def run_audit(
             if id(pm) in matched[peer.peer]:
                 continue
             names = pm.names or (pm.id.lower(),)
-            if any(_known(cat, n, day, today) for n in names):
+            known = [_known(cat, n, day, today) for n in names]
+            if "yes" in known:
                 continue
-            unresolved[family(pm.id)][peer.peer].append(pm.id)
+            label = pm.id if "assumed" not in known else f"{pm.id} (assumed)"
+            unresolved[family(pm.id)][peer.peer].append(label)
     audit.unresolved = {f: dict(p) for f, p in sorted(unresolved.items())}
     audit.unknown_to_peers = sorted(
         s.name for s in subjects if not s.floating and s.name not in known_by_any

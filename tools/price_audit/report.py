@@ -121,6 +121,13 @@ def render(audit: Audit, *, verbose: bool = False) -> str:
                 out += _wrap(f"{prefix} [{who}]: " + ", ".join(dims), 2)
     if audit.unresolved:
         out += _title("Models a peer prices that we do not resolve")
+        listed = [n for by_peer in audit.unresolved.values() for ns in by_peer.values() for n in ns]
+        if any(n.endswith(" (assumed)") for n in listed):
+            out += _wrap(
+                '"(assumed)": resolved only by a fallback that warns (a new dated snapshot '
+                "priced as its model).",
+                2,
+            )
         for fam, by_peer in audit.unresolved.items():
             for p, names in by_peer.items():
                 out += _wrap(f"{fam} [{p}]: " + ", ".join(sorted(names)), 2)
