@@ -184,6 +184,11 @@ def test_audit_today(ours, gp, ll):
         "sora": {"litellm": ["sora-2"]},
     }
     assert a.unknown_to_peers == ["dall-e-3"]
+    # names a peer prices under another of its ids (a shared entry, a regex rule)
+    assert a.priced_as == {
+        "gpt-4o-2024-08-06": {"genai-prices": "gpt-4o"},
+        "o3-2025-04-16": {"genai-prices": "o3"},
+    }
 
 
 def test_audit_at_a_past_date(ours, gp, ll):

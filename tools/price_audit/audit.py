@@ -138,6 +138,9 @@ class Audit:
     """Most consequential first."""
     lacking: dict[str, dict[str, dict[str, Decimal]]] = field(default_factory=dict)
     """Our model -> cell name -> peer -> figure, for cells a peer prices and we do not."""
+    priced_as: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Our name -> peer -> the peer's model id, where the peer prices our name under another
+    id (a shared family entry, a prefix rule)."""
     unresolved: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Family -> peer -> the peer's names we do not resolve; "(assumed)" after a name we only
     resolve through a fallback the catalog warns about (a new dated snapshot)."""
@@ -379,6 +382,8 @@ def run_audit(
                 by_entry.setdefault(s.name, {})[peer.peer] = pm
                 known_by_any.add(s.name)
             matched[peer.peer].add(id(pm))
+            if pm.id.lower() != s.name.lower():
+                audit.priced_as.setdefault(s.name, {})[peer.peer] = pm.id
             if not pm.dated and day != today:
                 now = cat.resolve(s.name, today)
                 if now.model != mp.model or now.period.since != mp.period.since:
@@ -482,6 +487,7 @@ def as_json(audit: Audit) -> dict[str, Any]:
                     for p, v in d.peers.items()
                 },
                 "agree": d.agree,
+                "priced_as": audit.priced_as.get(d.model, {}),
             }
             for d in audit.disagreements
         ],
@@ -489,6 +495,7 @@ def as_json(audit: Audit) -> dict[str, Any]:
             m: {c: {p: num(v) for p, v in peers.items()} for c, peers in cells.items()}
             for m, cells in audit.lacking.items()
         },
+        "priced_as": audit.priced_as,
         "unresolved": audit.unresolved,
         "unknown_to_peers": audit.unknown_to_peers,
         "stale": [

@@ -32,7 +32,7 @@ def _rows(audit: Audit, rows: list[Disagreement], *, reasons: bool) -> Iterator[
             yield from _reasons(why, told, model)
             why = {}
             model = d.model
-            yield f"{model}"
+            yield from _model_line(audit, model)
         cells = "".join(f"  {_peer_col(d, p):>17}" for p in peers)
         yield f"  {d.dimension:<24}{fmt_rate(d.ours.value):>10}{cells}".rstrip()
         if d.ours.derived:
@@ -51,6 +51,14 @@ def _reasons(why: dict[str, list[str]], told: dict[str, str], model: str | None)
         text = reason if first == model else f"as for {first}, above"
         out += _wrap(f"why ({', '.join(peers)}): {text}", 4)
     return out
+
+
+def _model_line(audit: Audit, model: str) -> list[str]:
+    """The model's name, and the peer ids it is priced under when they differ."""
+    alias = audit.priced_as.get(model)
+    if not alias:
+        return [model]
+    return _wrap(f"{model} (" + "; ".join(f"{p}: as {i}" for p, i in alias.items()) + ")", 0)
 
 
 def _wrap(text: str, indent: int) -> list[str]:
@@ -107,7 +115,7 @@ def render(audit: Audit, *, verbose: bool = False) -> str:
     if audit.lacking:
         out += _title(f"Rates a peer prices and we do not ({s['lacking']})")
         for model, cells in audit.lacking.items():
-            out.append(model)
+            out += _model_line(audit, model)
             groups: dict[tuple[str, str], list[str]] = {}
             for cell, figures in cells.items():
                 prefix, _, dim = cell.rpartition(".")
