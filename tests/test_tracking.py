@@ -532,7 +532,7 @@ def test_broken_default_ledger_does_not_break_the_call(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from openai_cost import _transport
+    from openai_cost.tracking import _transport
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the ledger's directory should be")
@@ -637,8 +637,8 @@ def test_speech_transcription_and_dall_e(server: FakeOpenAI, ledger: Any, tmp_pa
 def test_default_ledger_lives_under_openai_cost_home(
     server: FakeOpenAI, prices: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from openai_cost import _transport
     from openai_cost.ledger import Ledger
+    from openai_cost.tracking import _transport
 
     home = tmp_path / "home"
     monkeypatch.setenv("OPENAI_COST_HOME", str(home))
@@ -725,7 +725,7 @@ def test_async_pass_through_and_connection_error(ledger: Any, prices: Catalog) -
 
 
 def test_sse_reading_skips_what_it_cannot_parse() -> None:
-    from openai_cost._transport import _from_sse
+    from openai_cost.tracking._transport import _from_sse
 
     usage = {"prompt_tokens": 14, "completion_tokens": 30, "total_tokens": 44}
     body = (
@@ -746,7 +746,7 @@ def test_sse_reading_skips_what_it_cannot_parse() -> None:
 
 
 def test_estimates_for_budgets(prices: Catalog) -> None:
-    from openai_cost._transport import estimate_request
+    from openai_cost.tracking._transport import estimate_request
 
     raw = b'{"model":"gpt-4o-mini","input":[{"type":"mystery_obj"}],"max_output_tokens":100}'
     body = json.loads(raw)
@@ -876,7 +876,8 @@ def test_unusable_default_ledger_url(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from openai_cost import Budget, _transport
+    from openai_cost import Budget
+    from openai_cost.tracking import _transport
 
     monkeypatch.setenv("OPENAI_COST_DB_URL", "mysql://db.internal/costs")
     monkeypatch.setattr(_transport, "_DEFAULT", [])

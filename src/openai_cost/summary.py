@@ -22,12 +22,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ._records import Record, iter_records
 from .catalog import Catalog, catalog, to_date
 from .errors import FailedRequestError, OpenAICostError, PricingError, UnknownModelError
 from .pricing import normalize_tier, price
 from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
 from .usage import extract_usage
+from .usage._files import Record, iter_records
 
 __all__ = [
     "GROUP_FIELDS",

@@ -46,10 +46,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._transport import _SESSIONS, AsyncTrackingTransport, Config, SyncTrackingTransport
 
 if TYPE_CHECKING:
-    from .budget import Budget
-    from .catalog import Catalog
-    from .ledger import Ledger
-    from .types import CallRecord
+    from ..budget import Budget
+    from ..catalog import Catalog
+    from ..ledger import Ledger
+    from ..types import CallRecord
 
 __all__ = ["Session", "session", "track"]
 
@@ -109,7 +109,7 @@ def track(
     """
     http = _httpx_client(client)
     if isinstance(ledger, str):
-        from .ledger import Ledger
+        from ..ledger import Ledger
 
         ledger = Ledger(ledger)
     cfg = Config(ledger=ledger, tags=_tags(tags, "track()"), budget=budget, prices=prices)

@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .errors import PricingWarning, UsageError
-from .types import Usage
+from ..errors import PricingWarning, UsageError
+from ..types import Usage
 
-__all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
+__all__ = ["as_mapping", "usage_from_mapping"]
 
 _KNOWN_TOP = frozenset(
     {
@@ -274,7 +274,3 @@ def _duration(d: Mapping[str, Any]) -> Usage:
     if not value.is_finite() or value < 0:
         raise UsageError(f"usage.seconds must be a finite number >= 0, got {secs!r}")
     return Usage(audio_seconds=value)
-
-
-# at the end: _extract reads through this module (as_mapping, usage_from_mapping)
-from ._extract import extract_usage  # noqa: E402  (the one reader of whole responses)

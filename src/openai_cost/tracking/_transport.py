@@ -31,13 +31,13 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import BudgetExceededError, BudgetWarning, OpenAICostError, UsageError
-from .types import Call, CallRecord, Cost, Usage
+from ..errors import BudgetExceededError, BudgetWarning, OpenAICostError, UsageError
+from ..types import Call, CallRecord, Cost, Usage
 
 if TYPE_CHECKING:
-    from .budget import Budget, Reservation
-    from .catalog import Catalog
-    from .ledger import Ledger
+    from ..budget import Budget, Reservation
+    from ..catalog import Catalog
+    from ..ledger import Ledger
 
 __all__ = ["AsyncTrackingTransport", "Config", "SyncTrackingTransport"]
 
@@ -223,7 +223,7 @@ class Attempt:
         cost: Cost | None = None
         reason_: str | None = None
         try:
-            from ._api import cost_of
+            from .._api import cost_of
 
             cost = cost_of(call, prices=self.cfg.prices)
         except OpenAICostError as e:
@@ -310,7 +310,7 @@ def _from_sse(
 
 
 def _extract(payload: Mapping[str, Any], endpoint: str, req: Mapping[str, Any] | None) -> Call:
-    from .usage import extract_usage
+    from ..usage import extract_usage
 
     if endpoint == "audio.speech":  # the body is audio: the request says what was billed
         return extract_usage(None, request=req, endpoint=endpoint)
@@ -334,7 +334,7 @@ def default_ledger() -> Ledger | None:
         if _DEFAULT:  # pragma: no cover - another thread opened it meanwhile
             return _DEFAULT[0]
         try:
-            from .ledger import Ledger
+            from ..ledger import Ledger
 
             _DEFAULT.append(Ledger())
         except Exception:
@@ -480,7 +480,7 @@ def estimate_request(
                 break
         t = body.get("service_tier")
         tier = t if t in ("flex", "priority") else None
-    from .catalog import catalog
+    from ..catalog import catalog
 
     cat = prices or catalog()
     for name in names:
@@ -492,7 +492,7 @@ def estimate_request(
         prompt = None if body is None else body.get("messages", body.get("input"))
         if isinstance(prompt, (str, list)) and prompt:
             try:
-                from .tokens import estimate
+                from ..tokens import estimate
 
                 tools = body.get("tools") if body is not None else None
                 return estimate(
@@ -505,7 +505,7 @@ def estimate_request(
                 ).total_max
             except Exception as e:  # a shape it cannot count: fall back to the body size
                 log.debug("openai-cost counted %r by size: %s", name, e)
-        from .pricing import price
+        from ..pricing import price
 
         try:
             usage = Usage(input_tokens=len(raw or b"") // 4, output_tokens=max_out)

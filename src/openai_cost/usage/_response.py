@@ -15,9 +15,9 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from . import usage as _usage
-from .errors import FailedRequestError, PricingWarning, UsageError
-from .types import Call, Usage
+from ..errors import FailedRequestError, PricingWarning, UsageError
+from ..types import Call, Usage
+from . import _mapping as _usage
 
 __all__ = ["ENDPOINTS", "NO_STREAM_USAGE", "extract_usage", "normalize_endpoint", "parse_sse"]
 

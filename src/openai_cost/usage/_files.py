@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = ["Record", "iter_records"]
 
