@@ -26,8 +26,7 @@ from .catalog import Catalog, catalog, to_date
 from .errors import FailedRequestError, OpenAICostError, PricingError, UnknownModelError
 from .pricing import normalize_tier, price
 from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
-from .usage import extract_usage
-from .usage._files import Record, iter_records
+from .usage import USAGE_EVENTS, Record, extract_usage, iter_records
 
 __all__ = [
     "GROUP_FIELDS",
@@ -72,19 +71,6 @@ _FAST_CD = frozenset(
         "accepted_prediction_tokens",
         "rejected_prediction_tokens",
         "text_tokens",
-    }
-)
-_USAGE_EVENTS = frozenset(
-    {
-        "response.completed",
-        "response.incomplete",
-        "response.failed",
-        "response.done",
-        "speech.audio.done",
-        "transcript.text.done",
-        "image_generation.completed",
-        "image_edit.completed",
-        "conversation.item.input_audio_transcription.completed",
     }
 )
 _NO_LIMIT = 1 << 62
@@ -337,12 +323,12 @@ class _Aggregator:
                     typ = obj.get("type")
                     if (
                         isinstance(typ, str)
-                        and typ not in _USAGE_EVENTS
+                        and typ not in USAGE_EVENTS
                         and obj.get("usage") is None
                     ):
                         self._stream_event(typ, obj, where)
                         return
-                    if typ in _USAGE_EVENTS:
+                    if typ in USAGE_EVENTS:
                         inner = obj.get("response")
                         if type(inner) is dict:
                             self.open_streams.pop(("resp", inner.get("id")), None)

@@ -43,24 +43,36 @@ Audio and file parts cannot be counted offline and raise `TokenizerUnavailableEr
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from . import _encodings
 from ._images import image_rule, image_size, image_tokens
 from .catalog import PROVIDER_PREFIXES, Catalog, catalog
-from .errors import TokenizerUnavailableError, UnknownModelError, UsageError
+from .errors import OpenAICostError, TokenizerUnavailableError, UnknownModelError, UsageError
 from .pricing import price
 from .types import Cost, CostLine, ModelPrice, Usage
 
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = ["Estimate", "Tokenizer", "count_tokens", "estimate", "tokenizer_for"]
+__all__ = [
+    "Estimate",
+    "RequestFields",
+    "Tokenizer",
+    "count_tokens",
+    "estimate",
+    "estimate_request",
+    "request_fields",
+    "tokenizer_for",
+]
+
+_log = logging.getLogger("openai_cost.tracking")  # estimate_request serves the budget
 
 Messages = Sequence[Mapping[str, Any]]
 """Chat messages as the API takes them (dicts; SDK objects are dumped first)."""
@@ -519,3 +531,92 @@ def estimate(
         lines=worst.lines,
         encoding=_resolve(model, cat, at)[2],
     )
+
+
+class RequestFields(NamedTuple):
+    """What an API request body says about its cost (`request_fields`)."""
+
+    model: str | None
+    """``model``."""
+    prompt: Any
+    """``messages`` (Chat Completions), else ``input`` (Responses); not validated."""
+    max_output_tokens: int | None
+    """``max_completion_tokens``, else ``max_tokens``, else ``max_output_tokens`` (an int >= 0)."""
+    tools: Any
+    """``tools``, else the legacy ``functions``; not validated."""
+    tier: str | None
+    """``service_tier`` when it changes the price (``flex``, ``priority``), else None."""
+
+
+def request_fields(body: Mapping[str, Any]) -> RequestFields:
+    """The fields of a request body that decide a call's cost, read the one way the budget's
+    pre-call estimate and the ``estimate`` command both use."""
+    model = body.get("model")
+    out: int | None = None
+    for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        v = body.get(key)
+        if type(v) is int and v >= 0:
+            out = v
+            break
+    t = body.get("service_tier")
+    return RequestFields(
+        model if isinstance(model, str) else None,
+        body.get("messages", body.get("input")),
+        out,
+        body.get("tools", body.get("functions")),
+        t if t in ("flex", "priority") else None,
+    )
+
+
+def estimate_request(
+    model: str | None,
+    body: Mapping[str, Any] | None,
+    raw: bytes | None,
+    prices: Catalog | None = None,
+) -> Decimal:
+    """A conservative (high) cost estimate of a request before it is sent (for budgets).
+
+    Output is the request's ``max_completion_tokens`` / ``max_tokens`` / ``max_output_tokens``,
+    else the model's maximum output from the catalog. Input: chat messages and Responses
+    ``input`` are counted with `estimate`; anything else (or anything it cannot count) is the
+    request body's length / 4 tokens, which over-counts (JSON syntax counts too). A model the
+    catalog does not know estimates to 0 (logged): the budget still refuses calls once what was
+    spent reaches the limit.
+    """
+    fields = request_fields(body or {})
+    names = [n for n in (fields.model, model) if n]
+    if not names:
+        return Decimal(0)
+    cat = prices or catalog()
+    for name in names:
+        try:
+            mp = cat.resolve(name)
+        except OpenAICostError:
+            continue
+        max_out = (
+            fields.max_output_tokens
+            if fields.max_output_tokens is not None
+            else (mp.max_output_tokens or 0)
+        )
+        prompt = fields.prompt
+        if isinstance(prompt, (str, list)) and prompt:
+            try:
+                tools = fields.tools
+                return estimate(
+                    name,
+                    prompt,
+                    max_output_tokens=max_out,
+                    tools=tools if isinstance(tools, list) else None,
+                    tier=fields.tier,
+                    prices=cat,
+                ).total_max
+            except Exception as e:  # a shape it cannot count: fall back to the body size
+                _log.debug("openai-cost counted %r by size: %s", name, e)
+        try:
+            usage = Usage(input_tokens=len(raw or b"") // 4, output_tokens=max_out)
+            return price(usage, mp, tier=fields.tier).total
+        except OpenAICostError as e:
+            _log.info("openai-cost cannot estimate %r for a budget: %s", name, e)
+            return Decimal(0)
+    _log.info("openai-cost cannot estimate %s for a budget (counted as $0)", names[0])
+    return Decimal(0)

@@ -43,7 +43,8 @@ from decimal import Decimal
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._transport import _SESSIONS, AsyncTrackingTransport, Config, SyncTrackingTransport
+from . import _sessions
+from ._transport import AsyncTrackingTransport, Config, SyncTrackingTransport
 
 if TYPE_CHECKING:
     from ..budget import Budget
@@ -186,7 +187,9 @@ class Session:
         with self._lock:
             return tuple(self._records)
 
-    def _add(self, rec: CallRecord) -> None:
+    def collect(self, rec: CallRecord) -> None:
+        """Count one finished call (the tracking transport calls it; so may tests and tools
+        that build records themselves)."""
         with self._lock:
             self._records.append(rec)
             cost = rec.cost
@@ -216,7 +219,7 @@ class Session:
         return run
 
     def __enter__(self) -> Session:
-        _SESSIONS.set((*_SESSIONS.get(), self))
+        _sessions.enter(self)
         return self
 
     def __exit__(
@@ -225,13 +228,7 @@ class Session:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Remove this session's innermost entry from the current context only, so one Session
-        # may be entered from several threads or tasks at once.
-        active = _SESSIONS.get()
-        for i in range(len(active) - 1, -1, -1):
-            if active[i] is self:
-                _SESSIONS.set(active[:i] + active[i + 1 :])
-                return
+        _sessions.leave(self)
 
     async def __aenter__(self) -> Session:
         return self.__enter__()

@@ -3,16 +3,44 @@
 Everything that reads what the API sends back lives here, and turns it into the core's values
 (`Usage`, `Call`):
 
-* `_mapping`: one ``usage`` object (dict or SDK object) -> `Usage` (`usage_from_mapping`);
-* `_response`: whole responses, streams, events and Batch lines -> `Call` (`extract_usage`);
+* `_mapping`: one ``usage`` object (dict or SDK object) -> `Usage` (`usage_from_mapping`),
+  and the one "SDK object to dict" reader (`as_mapping`);
+* `_response`: whole responses, streams, events and Batch lines -> `Call` (`extract_usage`),
+  with the tables of endpoints and event types;
+* `_sse`: the one Server-Sent Events framer;
 * `_files`: files of responses, Batch output and logs, read item by item (`iter_records`).
 
-`summary`, `tracking` and `cost_of` read responses only through this package.
+`summary`, `tracking` and `cost_of` read responses only through the names exported here.
 """
 
 from __future__ import annotations
 
+from ._files import Record, iter_records
 from ._mapping import as_mapping, usage_from_mapping
-from ._response import extract_usage
+from ._response import (
+    ENDPOINTS,
+    NO_STREAM_USAGE,
+    RESPONSE_DONE,
+    USAGE_EVENTS,
+    endpoint_of,
+    extract_usage,
+    normalize_endpoint,
+    parse_sse,
+    stream_payload,
+)
 
-__all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
+__all__ = [
+    "ENDPOINTS",
+    "NO_STREAM_USAGE",
+    "RESPONSE_DONE",
+    "USAGE_EVENTS",
+    "Record",
+    "as_mapping",
+    "endpoint_of",
+    "extract_usage",
+    "iter_records",
+    "normalize_endpoint",
+    "parse_sse",
+    "stream_payload",
+    "usage_from_mapping",
+]

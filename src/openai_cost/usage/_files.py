@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
 from ..errors import UsageError
+from ._sse import frames
 
 __all__ = ["Record", "iter_records"]
 
@@ -72,10 +73,6 @@ def iter_records(
             raw.close()
 
 
-def _bad(reason: str) -> UsageError:
-    return UsageError(reason)
-
-
 def _read(
     f: IO[bytes], raw: IO[bytes], name: str, on_progress: Callable[[int], None] | None
 ) -> Iterator[Record]:
@@ -103,7 +100,7 @@ def _read(
             return
         yield Record(name, n, obj)
     else:
-        yield Record(name, n, _bad(f"line is not JSON: {first[:60]!r}"))
+        yield Record(name, n, UsageError(f"line is not JSON: {first[:60]!r}"))
     loads = json.loads
     new = tuple.__new__  # Record(...) without the Python-level __new__: this loop is hot
     tell = raw.tell if on_progress is not None and raw.seekable() else None
@@ -116,7 +113,7 @@ def _read(
             yield new(Record, (name, n, loads(line.decode("utf-8"))))
         except ValueError as e:
             if line.strip():
-                yield Record(name, n, _bad(f"not valid JSON (truncated?): {e}"))
+                yield Record(name, n, UsageError(f"not valid JSON (truncated?): {e}"))
     if tell is not None:
         on_progress(tell())  # type: ignore[misc]
 
@@ -154,7 +151,7 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
                 # the error is before the last line read: a syntax error, not a cut. Report
                 # it, then go on at the next value indented like this one.
                 at = line0 + buf.count("\n", 0, e.pos)
-                yield Record(name, start, _bad(f"not valid JSON: {e.msg} (line {at})"))
+                yield Record(name, start, UsageError(f"not valid JSON: {e.msg} (line {at})"))
                 indent = pos - (buf.rfind("\n", 0, pos) + 1)
                 rx = re.compile(r"\n[ \t]{" + str(indent) + r"}[\[{]")
                 m = rx.search(buf, e.pos)
@@ -170,7 +167,7 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
                 continue
             nxt = next(lines, None)
             if nxt is None or len(buf) - pos > _MAX_VALUE:
-                yield Record(name, start, _bad(f"not valid JSON (truncated?): {e}"))
+                yield Record(name, start, UsageError(f"not valid JSON (truncated?): {e}"))
                 return
             buf += nxt.decode("utf-8", "replace")
             continue
@@ -180,42 +177,22 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
 
 
 def _read_sse(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Record]:
-    data: list[str] = []
-    start = n
+    def chain() -> Iterator[str]:
+        yield first.decode("utf-8", "replace").rstrip("\r\n")
+        for raw_line in lines:
+            yield raw_line.decode("utf-8", "replace").rstrip("\r\n")
 
-    def flush() -> Record | None:
-        payload = "\n".join(data)
-        data.clear()
-        if payload.strip() == "[DONE]":
-            return None
+    for frame in frames(chain(), n):
+        if frame.data is None:
+            yield Record(
+                name,
+                frame.line,
+                UsageError(f"not a Server-Sent Events line: {(frame.stray or '')[:60]!r}"),
+            )
+            continue
         try:
-            return Record(name, start, json.loads(payload))
+            yield Record(name, frame.line, json.loads(frame.data))
         except ValueError as e:
-            return Record(name, start, _bad(f"stream event is not valid JSON (cut?): {e}"))
-
-    def chain() -> Iterator[bytes]:
-        yield first
-        yield from lines
-
-    n -= 1
-    for raw_line in chain():
-        n += 1
-        line = raw_line.decode("utf-8", "replace").rstrip("\r\n")
-        if not line.strip():
-            if data:
-                rec = flush()
-                if rec is not None:
-                    yield rec
-            continue
-        if line.startswith("data:"):
-            if not data:
-                start = n
-            data.append(line[6:] if line.startswith("data: ") else line[5:])
-        elif line.startswith(("event:", "id:", "retry:", ":")):
-            continue
-        else:
-            yield Record(name, n, _bad(f"not a Server-Sent Events line: {line[:60]!r}"))
-    if data:
-        rec = flush()
-        if rec is not None:
-            yield rec
+            yield Record(
+                name, frame.line, UsageError(f"stream event is not valid JSON (cut?): {e}")
+            )
