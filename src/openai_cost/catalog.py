@@ -94,6 +94,21 @@ PROVIDER_PREFIXES = ("openai/", "openai:", "azure/", "azure_ai/", "openrouter/")
 """Prefixes stripped from a model name before lookup (repeatedly)."""
 
 
+def strip_provider(model: str) -> str:
+    """``model`` lower-cased without its provider prefixes (``openai/``, ``azure/``...),
+    stripped repeatedly; a bare prefix stays as it is. The one prefix stripper: the catalog's
+    lookup and the tokenizer's encoding rules both read names through it."""
+    name = model.strip().lower()
+    stripped = True
+    while stripped:
+        stripped = False
+        for p in PROVIDER_PREFIXES:
+            if name.startswith(p) and len(name) > len(p):
+                name = name[len(p) :]
+                stripped = True
+    return name
+
+
 _today_cache: list[Any] = [-1, None]  # [days since epoch, date]
 
 
@@ -607,14 +622,7 @@ class Catalog:
     def _entry_for(self, model: str, day: date) -> tuple[ModelEntry, str]:
         if not isinstance(model, str) or not model.strip():
             raise UnknownModelError(repr(model), ())
-        name = model.strip().lower()
-        stripped = True
-        while stripped:
-            stripped = False
-            for p in PROVIDER_PREFIXES:
-                if name.startswith(p) and len(name) > len(p):
-                    name = name[len(p) :]
-                    stripped = True
+        name = strip_provider(model)
         found = self._lookup(name, day)
         if found is not None:
             return found, name

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import Catalog, catalog, to_date
-from .errors import FailedRequestError, OpenAICostError, PricingError, UnknownModelError
+from .errors import FailedRequestError, OpenAICostError, UnknownModelError
 from .pricing import normalize_tier, price
 from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
 from .usage import USAGE_EVENTS, Record, extract_usage, iter_records
@@ -506,7 +506,7 @@ class _Aggregator:
                 # the bucket sums requests that were each on one side of the threshold
                 cost = price(usage, mp, tier=tier, batch=batch, long_context=long_ctx)
                 tier_label = "batch" if batch else normalize_tier(tier)
-            except (PricingError, OpenAICostError) as e:
+            except OpenAICostError as e:
                 self.unpriced += b[0]
                 problems.append(Problem("unpriced", str(e), _loc(b[_I_FIRST]), b[0], model))
                 continue

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from . import _encodings
 from ._images import image_rule, image_size, image_tokens
-from .catalog import PROVIDER_PREFIXES, Catalog, catalog
+from .catalog import Catalog, catalog, strip_provider
 from .errors import OpenAICostError, TokenizerUnavailableError, UnknownModelError, UsageError
 from .pricing import price
 from .types import Cost, CostLine, ModelPrice, Usage
@@ -128,13 +128,7 @@ _PREFIX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def _bare(model: str) -> str:
-    name = model.strip().lower()
-    changed = True
-    while changed:
-        changed = False
-        for p in PROVIDER_PREFIXES:
-            if name.startswith(p):
-                name, changed = name[len(p) :], True
+    name = strip_provider(model)
     if name.startswith("ft:"):
         name = name[3:]
     return name

@@ -19,7 +19,6 @@ from .errors import UsageError
 
 __all__ = [
     "FEE_DIMENSIONS",
-    "TIERS",
     "TOKEN_DIMENSIONS",
     "USAGE_COUNT_FIELDS",
     "Call",
@@ -30,19 +29,10 @@ __all__ = [
     "LongContextTier",
     "ModelPrice",
     "PricePeriod",
-    "ProviderID",
     "Rates",
-    "Tier",
     "Usage",
 ]
 
-ProviderID = Literal["openai", "azure", "custom"]
-"""Providers whose price data ships with the package; any other string is accepted too."""
-
-Tier = Literal["default", "flex", "priority", "fast", "scale", "auto"]
-"""Values of `service_tier` that can be priced. `fast` is the 2026 name of `priority`."""
-
-TIERS: tuple[str, ...] = ("default", "auto", "flex", "priority", "fast", "scale")
 """Every tier name `cost_of(..., tier=...)` accepts (plus `None`)."""
 
 LineKind = Literal["input", "output", "fee"]
@@ -513,7 +503,7 @@ class Cost:
     @property
     def total_usd(self) -> Decimal:
         """Alias of `total`."""
-        return self.input + self.output + self.fees
+        return self.total
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: decimal strings, ISO date."""

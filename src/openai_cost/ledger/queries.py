@@ -7,7 +7,7 @@ money as decimal strings, timestamps as ISO 8601 UTC.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, localcontext
@@ -520,14 +520,3 @@ def purge_expired_reservations(conn: Connection, now: datetime) -> int:
     res = conn.execute(budget_reservations.delete().where(budget_reservations.c.expires_at <= now))
     return int(res.rowcount or 0)
 
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of at most `size` items."""
-    chunk: list[Any] = []
-    for it in items:
-        chunk.append(it)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

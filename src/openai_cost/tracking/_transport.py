@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BudgetExceededError, BudgetWarning
+from ..tokens import estimate_request
 from ._attempt import Attempt, Config, ledger_of
 from ._guard import log, never_raise
 from ._request import Seen, httpx_module, read_request
@@ -54,8 +55,6 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
 
 
 def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
-    from ..tokens import estimate_request
-
     cfg = att.cfg
     with never_raise("estimate a call for its budget") as guard:
         est = estimate_request(att.model_requested, body, raw, cfg.prices)
