@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PriceDataError, UnknownModelError
 from .types import (
+    BUCKETS,
     FEE_DIMENSIONS,
     TOKEN_DIMENSIONS,
     LongContextTier,
@@ -320,6 +321,12 @@ def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
     return period
 
 
+# a cached rate above the rate it discounts is a typo in the data (pairs from the bucket tree)
+_CACHED_PARENT = tuple(
+    (b.key, b.fallback) for b in BUCKETS if b.key.startswith("cached_") and b.fallback is not None
+)
+
+
 def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
     if not p.standard and not p.per_image:
         raise ctx.fail(where, "a price period needs at least one rate")
@@ -331,11 +338,7 @@ def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
     ):
         if not tbl:
             continue
-        for cached, parent in (
-            ("cached_input", "input"),
-            ("cached_audio_input", "audio_input"),
-            ("cached_image_input", "image_input"),
-        ):
+        for cached, parent in _CACHED_PARENT:
             if cached in tbl and parent in tbl and tbl[cached] > tbl[parent]:
                 raise ctx.fail(
                     where + name,

@@ -519,4 +519,3 @@ def purge_expired_reservations(conn: Connection, now: datetime) -> int:
     """Delete reservations past their expiry (their process died before settling)."""
     res = conn.execute(budget_reservations.delete().where(budget_reservations.c.expires_at <= now))
     return int(res.rowcount or 0)
-
