@@ -26,11 +26,12 @@ from .catalog import Catalog, catalog, to_date
 from .errors import FailedRequestError, OpenAICostError, UnknownModelError
 from .pricing import normalize_tier, price
 from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
-from .usage import USAGE_EVENTS, Record, extract_usage, iter_records
+from .usage import USAGE_EVENTS, Item, extract_usage, iter_records
 
 __all__ = [
     "GROUP_FIELDS",
     "GroupTotal",
+    "Item",
     "Problem",
     "Record",
     "Summary",
@@ -76,6 +77,9 @@ _FAST_CD = frozenset(
 _NO_LIMIT = 1 << 62
 _EPOCH = date(1970, 1, 1)
 _MISSING: Any = object()
+
+Record = Item
+"""Former name of `Item` (one value read from a file), kept for code that imports it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,7 +569,7 @@ _NO_USAGE = (
 
 
 def _loc(where: Any) -> str:
-    if type(where) is Record:
+    if type(where) is Item:
         return f"{where.source}:{where.line}"
     return str(where)
 
@@ -629,7 +633,7 @@ def summarize(
 
     Args:
         objs: responses, streams, events, Batch output lines, log records: anything
-            `extract_usage` reads; or the `Record` items of `iter_records` (then problems name
+            `extract_usage` reads; or the `Item` values of `iter_records` (then problems name
             ``file:line``; otherwise ``#n``, the item's position from 1).
         by: group by ``"model"`` (as reported), ``"day"`` (UTC, of ``created``),
             ``"endpoint"`` and/or ``"tier"`` (``default``, ``flex``, ``priority``, ``scale``,
@@ -665,7 +669,7 @@ def summarize(
     add = agg.add
     n = 0
     for n, item in enumerate(objs, 1):
-        if type(item) is Record:
+        if type(item) is Item:
             add(item[2], item)
         else:
             add(item, f"#{n}")

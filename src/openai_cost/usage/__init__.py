@@ -15,7 +15,7 @@ Everything that reads what the API sends back lives here, and turns it into the 
 
 from __future__ import annotations
 
-from ._files import Record, iter_records
+from ._files import Item, iter_records
 from ._mapping import as_mapping, usage_from_mapping
 from ._response import (
     ENDPOINTS,
@@ -34,7 +34,7 @@ __all__ = [
     "NO_STREAM_USAGE",
     "RESPONSE_DONE",
     "USAGE_EVENTS",
-    "Record",
+    "Item",
     "as_mapping",
     "endpoint_of",
     "extract_usage",
