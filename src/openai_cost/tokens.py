@@ -441,6 +441,21 @@ class Estimate:
     encoding: str = ""
     """tiktoken encoding used to count."""
 
+    @property
+    def total_min_usd(self) -> Decimal:
+        """`total_min`, USD (the package's unit-named spelling)."""
+        return self.total_min
+
+    @property
+    def total_max_usd(self) -> Decimal:
+        """`total_max`, USD."""
+        return self.total_max
+
+    @property
+    def output_max_usd(self) -> Decimal:
+        """`output_cost_max`, USD."""
+        return self.output_cost_max
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: decimal strings."""
         return {

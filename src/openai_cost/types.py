@@ -577,10 +577,29 @@ class Cost:
         """`input + output + fees`, USD."""
         return self.input + self.output + self.fees
 
+    # Money fields carry their unit in their name across the package (`Summary.total_usd`,
+    # `ReportRow.total_usd`, `Estimate.total_max_usd`, `Session.total_usd`); `Cost` keeps its
+    # short field names (DESIGN.md's public API) with these as the unit-named spellings.
+
     @property
     def total_usd(self) -> Decimal:
-        """Alias of `total`."""
+        """`total`, USD."""
         return self.total
+
+    @property
+    def input_usd(self) -> Decimal:
+        """`input`, USD."""
+        return self.input
+
+    @property
+    def output_usd(self) -> Decimal:
+        """`output`, USD."""
+        return self.output
+
+    @property
+    def fees_usd(self) -> Decimal:
+        """`fees`, USD."""
+        return self.fees
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: decimal strings, ISO date."""

@@ -247,7 +247,7 @@ class ReportRow:
     """Calls (HTTP attempts) in the group, whatever their status."""
     cost_usd: Decimal | None
     """Sum of the priced calls, USD; None when the group has unpriced calls and no priced one
-    (never a made-up $0)."""
+    (never a made-up $0). Also spelt `total_usd`, the package's name for a total."""
     priced_calls: int
     """Calls with a cost."""
     unpriced_calls: int
@@ -260,6 +260,11 @@ class ReportRow:
     """Sum of input tokens."""
     output_tokens: int
     """Sum of output tokens."""
+
+    @property
+    def total_usd(self) -> Decimal | None:
+        """`cost_usd`: the sum of the priced calls, USD (None when none was priced)."""
+        return self.cost_usd
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (money as a decimal string or null)."""

@@ -161,6 +161,11 @@ class Session:
         return self._total
 
     @property
+    def total_usd(self) -> Decimal:
+        """`total`, USD (the package's unit-named spelling)."""
+        return self._total
+
+    @property
     def calls(self) -> int:
         """HTTP attempts recorded (priced, unpriced, incomplete and failed)."""
         return len(self._records)
