@@ -162,6 +162,11 @@ def _resolve(
             raise
         return None, _bare(model), enc
     assert mp is not None
+    return mp, mp.model, _encoding_of(mp, model)
+
+
+def _encoding_of(mp: ModelPrice, model: str) -> str:
+    """The encoding of a resolved entry: its catalog ``encoding``, else the prefix rule."""
     enc = mp.encoding or prefix_encoding(mp.model) or prefix_encoding(model)
     if enc is None:
         raise TokenizerUnavailableError(
@@ -169,7 +174,7 @@ def _resolve(
             f'inferred from its name; add encoding = "o200k_base" (or another of '
             f"{', '.join(_encodings.BUNDLED)}) to its entry in a price file"
         )
-    return mp, mp.model, enc
+    return enc
 
 
 def tokenizer_for(model: str, *, prices: Catalog | None = None) -> Tokenizer:
@@ -403,6 +408,15 @@ def count_tokens(
         UsageError: malformed messages or tools; an image part that cannot be sized.
     """
     _, model_id, enc = _resolve(model, prices)
+    return _count(text_or_messages, model_id, enc, tools)
+
+
+def _count(
+    text_or_messages: str | Messages,
+    model_id: str,
+    enc: str,
+    tools: Sequence[Mapping[str, Any]] | None,
+) -> int:
     tok = _tokenizer(enc)
     if isinstance(text_or_messages, str):
         if tools:
@@ -507,9 +521,9 @@ def estimate(
             maximum output known for the model and none given.
         PricingError: the tier is unknown or not offered.
     """
-    cat = prices or catalog()
-    mp = cat.resolve(model, at)
-    n = count_tokens(messages, model, tools=tools, prices=cat)
+    mp = (prices or catalog()).resolve(model, at)  # once, at the date whose prices apply
+    enc = _encoding_of(mp, model)
+    n = _count(messages, mp.model, enc, tools)
     if max_output_tokens is None:
         max_out = mp.max_output_tokens
         if max_out is None:
@@ -538,7 +552,7 @@ def estimate(
         total_min=prompt.total,
         total_max=worst.total,
         lines=worst.lines,
-        encoding=_resolve(model, cat, at)[2],
+        encoding=enc,
     )
 
 
