@@ -232,6 +232,31 @@ def test_cost_serialisation(cat: Catalog) -> None:
     assert "text-model" in cost.describe()
 
 
+def test_cost_renderings_show_the_same_rows(cat: Catalog) -> None:
+    """describe(), _repr_html_() and __rich__ (the CLI's table) lay out the same rows."""
+    import io
+
+    from rich.console import Console
+
+    u = Usage(input_tokens=834, cached_tokens=234, output_tokens=56)
+    cost = cost_of(u, model="text-model", at="2025-02-01", prices=cat)
+    # 234 cached x $0.50/1M = $0.000117; 600 x $2/1M = $0.0012; 56 x $8/1M = $0.000448
+    expected = [
+        ("cached_input", "234", "$0.50 / 1M tokens", "$0.000117"),
+        ("input", "600", "$2.00 / 1M tokens", "$0.001200"),
+        ("output", "56", "$8.00 / 1M tokens", "$0.000448"),
+    ]
+    assert [r[:4] for r in cost.rows()] == expected
+    console = Console(width=100, file=io.StringIO(), record=True)
+    console.print(cost)
+    shown = [console.export_text(), cost.describe(), cost._repr_html_()]
+    for text in shown:
+        assert "text-model · default · prices since 2025-01-01" in text
+        assert "$0.001765" in text
+        for row in expected:
+            assert all(cell in text for cell in row), (row, text)
+
+
 def test_tiny_amounts_are_not_printed_as_zero(cat: Catalog) -> None:
     cost = cost_of(Usage(input_tokens=1), model="text-model", at="2025-06-01", prices=cat)
     assert cost.total == D("0.000001")

@@ -522,11 +522,22 @@ def _dec_str(value: Decimal) -> str:
     return f"{value.normalize():f}" if value else "0"
 
 
-def _usd(value: Decimal, places: int = 6) -> str:
+def format_usd(value: Decimal, places: int = 6) -> str:
+    """``$0.006500``: USD with six decimals (more when a non-zero amount would round to 0).
+    The one money formatter: `Cost`'s renderings and the CLI's tables use it."""
     q = Decimal(1).scaleb(-places)
     if value and abs(value) < q:
         return f"${value.normalize():f}"
     return f"${value.quantize(q):,f}"
+
+
+def format_rate(rate: Decimal) -> str:
+    """A rate without trailing zeros beyond two decimals (``2.50``, ``0.075``, ``0.0625``)."""
+    s = f"{rate.normalize():f}"
+    if "." not in s:
+        return s + ".00"
+    whole, frac = s.split(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 @dataclass(frozen=True, init=False)
@@ -616,37 +627,69 @@ class Cost:
         }
 
     def __str__(self) -> str:
-        return _usd(self.total)
+        return format_usd(self.total)
+
+    @property
+    def title(self) -> str:
+        """``gpt-4o · default · prices since 2024-08-06``: what priced it."""
+        return f"{self.model} · {self.tier} · prices since {self.price_since}"
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(dimension, units, rate, amount, note) of each line, as text: the data that
+        `describe`, `_repr_html_` and `__rich__` lay out."""
+        return [
+            (
+                ln.dimension,
+                f"{ln.units:,}" if isinstance(ln.units, int) else f"{ln.units:.4f}",
+                f"${format_rate(ln.rate)} / {ln.unit}",
+                format_usd(ln.amount),
+                ln.note or "",
+            )
+            for ln in self.lines
+        ]
 
     def describe(self) -> str:
         """A multi-line plain-text breakdown."""
-        rows = [f"{self.model} ({self.tier}, prices since {self.price_since}): {_usd(self.total)}"]
-        for ln in self.lines:
-            note = f"  [{ln.note}]" if ln.note else ""
-            rows.append(
-                f"  {ln.dimension:<22} {ln.units!s:>12} x ${ln.rate}/{ln.unit}"
-                f" = {_usd(ln.amount)}{note}"
+        out = [f"{self.title}: {format_usd(self.total)}"]
+        for dim, units, rate, amount, note in self.rows():
+            out.append(
+                f"  {dim:<22} {units:>12} x {rate} = {amount}" + (f"  [{note}]" if note else "")
             )
-        return "\n".join(rows)
+        return "\n".join(out)
 
     def _repr_html_(self) -> str:
         import html
 
         e = html.escape
+        right = "<td style='text-align:right'>"
         body = "".join(
-            f"<tr><td>{e(ln.dimension)}</td><td style='text-align:right'>{e(str(ln.units))}</td>"
-            f"<td style='text-align:right'>${e(str(ln.rate))} / {e(ln.unit)}</td>"
-            f"<td style='text-align:right'>{e(_usd(ln.amount))}</td>"
-            f"<td>{e(ln.note or '')}</td></tr>"
-            for ln in self.lines
+            f"<tr><td>{e(dim)}</td>{right}{e(units)}</td>{right}{e(rate)}</td>"
+            f"{right}{e(amount)}</td><td>{e(note)}</td></tr>"
+            for dim, units, rate, amount, note in self.rows()
         )
         return (
-            f"<table><caption>{e(self.model)} &middot; {e(self.tier)} &middot; prices since "
-            f"{self.price_since}</caption><thead><tr><th>dimension</th><th>units</th>"
-            f"<th>rate</th><th>amount</th><th>note</th></tr></thead><tbody>{body}</tbody>"
-            f"<tfoot><tr><th colspan='3'>total</th><th style='text-align:right'>"
-            f"{e(_usd(self.total))}</th><th></th></tr></tfoot></table>"
+            f"<table><caption>{e(self.title)}</caption><thead><tr><th>dimension</th>"
+            f"<th>units</th><th>rate</th><th>amount</th><th>note</th></tr></thead>"
+            f"<tbody>{body}</tbody><tfoot><tr><th colspan='3'>total</th>"
+            f"<th style='text-align:right'>{e(format_usd(self.total))}</th><th></th></tr>"
+            f"</tfoot></table>"
         )
+
+    def __rich__(self) -> Any:
+        """A rich ``Table`` of the lines and the total (rich is imported here, when used)."""
+        from rich.table import Table
+
+        table = Table(title=self.title, title_justify="left")
+        table.add_column("dimension")
+        table.add_column("units", justify="right")
+        table.add_column("rate", justify="right")
+        table.add_column("amount", justify="right")
+        table.add_column("note", overflow="fold")
+        for row in self.rows():
+            table.add_row(*row)
+        table.add_section()
+        table.add_row("total", "", "", format_usd(self.total), "", style="bold")
+        return table
 
 
 @dataclass(frozen=True, slots=True)
