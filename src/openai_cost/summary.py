@@ -26,7 +26,15 @@ from .catalog import Catalog, catalog, to_date
 from .errors import FailedRequestError, OpenAICostError, UnknownModelError
 from .pricing import normalize_tier, price
 from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
-from .usage import USAGE_EVENTS, Item, extract_usage, iter_records
+from .usage import (
+    CHAT_COMPLETION_DETAIL_KEYS,
+    CHAT_PROMPT_DETAIL_KEYS,
+    CHAT_USAGE_KEYS,
+    USAGE_EVENTS,
+    Item,
+    extract_usage,
+    iter_records,
+)
 
 __all__ = [
     "GROUP_FIELDS",
@@ -53,27 +61,11 @@ _I_SECONDS = _N + 1
 _I_TOOLS = _N + 2
 _I_FIRST = _N + 3
 
-_FAST_TOP = frozenset(
-    {
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "prompt_tokens_details",
-        "completion_tokens_details",
-    }
-)
-_FAST_PD = frozenset(
-    {"cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens"}
-)
-_FAST_CD = frozenset(
-    {
-        "reasoning_tokens",
-        "audio_tokens",
-        "accepted_prediction_tokens",
-        "rejected_prediction_tokens",
-        "text_tokens",
-    }
-)
+# the Chat Completions usage keys analyze's fast path reads straight from JSON (the usage
+# wing's tables; anything else goes through extract_usage)
+_FAST_TOP = CHAT_USAGE_KEYS
+_FAST_PD = CHAT_PROMPT_DETAIL_KEYS
+_FAST_CD = CHAT_COMPLETION_DETAIL_KEYS
 _NO_LIMIT = 1 << 62
 _EPOCH = date(1970, 1, 1)
 _MISSING: Any = object()

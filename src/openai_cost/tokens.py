@@ -57,6 +57,7 @@ from .catalog import Catalog, catalog, strip_provider
 from .errors import OpenAICostError, TokenizerUnavailableError, UnknownModelError, UsageError
 from .pricing import price
 from .types import Cost, CostLine, ModelPrice, Usage
+from .usage import as_mapping
 
 if TYPE_CHECKING:
     import tiktoken
@@ -191,13 +192,9 @@ def tokenizer_for(model: str, *, prices: Catalog | None = None) -> Tokenizer:
 
 
 def _as_dict(obj: Any, where: str) -> Mapping[str, Any]:
-    if isinstance(obj, Mapping):
-        return obj
-    dump = getattr(obj, "model_dump", None)
-    if callable(dump):
-        data = dump(exclude_none=True)
-        if isinstance(data, Mapping):
-            return data
+    data = as_mapping(obj, exclude_none=True)
+    if data is not None:
+        return data
     raise UsageError(f"{where} must be an object (a dict), got {type(obj).__name__}")
 
 

@@ -16,7 +16,13 @@ Everything that reads what the API sends back lives here, and turns it into the 
 from __future__ import annotations
 
 from ._files import Item, iter_records
-from ._mapping import as_mapping, usage_from_mapping
+from ._mapping import (
+    CHAT_COMPLETION_DETAIL_KEYS,
+    CHAT_PROMPT_DETAIL_KEYS,
+    CHAT_USAGE_KEYS,
+    as_mapping,
+    usage_from_mapping,
+)
 from ._response import (
     ENDPOINTS,
     NO_STREAM_USAGE,
@@ -30,6 +36,9 @@ from ._response import (
 )
 
 __all__ = [
+    "CHAT_COMPLETION_DETAIL_KEYS",
+    "CHAT_PROMPT_DETAIL_KEYS",
+    "CHAT_USAGE_KEYS",
     "ENDPOINTS",
     "NO_STREAM_USAGE",
     "RESPONSE_DONE",

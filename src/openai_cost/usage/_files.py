@@ -193,6 +193,4 @@ def _read_sse(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterat
         try:
             yield Item(name, frame.line, json.loads(frame.data))
         except ValueError as e:
-            yield Item(
-                name, frame.line, UsageError(f"stream event is not valid JSON (cut?): {e}")
-            )
+            yield Item(name, frame.line, UsageError(f"stream event is not valid JSON (cut?): {e}"))

@@ -29,15 +29,41 @@ from typing import Any
 from ..errors import PricingWarning, UsageError
 from ..types import Usage
 
-__all__ = ["as_mapping", "usage_from_mapping"]
+__all__ = [
+    "CHAT_COMPLETION_DETAIL_KEYS",
+    "CHAT_PROMPT_DETAIL_KEYS",
+    "CHAT_USAGE_KEYS",
+    "as_mapping",
+    "usage_from_mapping",
+]
 
-_KNOWN_TOP = frozenset(
+CHAT_USAGE_KEYS = frozenset(
     {
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
         "prompt_tokens_details",
         "completion_tokens_details",
+    }
+)
+"""Keys of a Chat Completions ``usage``."""
+CHAT_PROMPT_DETAIL_KEYS = frozenset(
+    {"cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens"}
+)
+"""Keys of ``prompt_tokens_details`` (and of Responses' ``input_tokens_details``)."""
+CHAT_COMPLETION_DETAIL_KEYS = frozenset(
+    {
+        "reasoning_tokens",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "text_tokens",
+    }
+)
+"""Keys of ``completion_tokens_details`` (and of Responses' ``output_tokens_details``)."""
+
+_KNOWN_TOP = CHAT_USAGE_KEYS | frozenset(
+    {
         "input_tokens",
         "output_tokens",
         "input_tokens_details",
@@ -48,35 +74,21 @@ _KNOWN_TOP = frozenset(
         "seconds",
     }
 )
-_KNOWN_IN = frozenset(
-    {
-        "cached_tokens",
-        "audio_tokens",
-        "cache_write_tokens",
-        "image_tokens",
-        "text_tokens",
-        "cached_tokens_details",
-    }
-)
-_KNOWN_OUT = frozenset(
-    {
-        "reasoning_tokens",
-        "audio_tokens",
-        "accepted_prediction_tokens",
-        "rejected_prediction_tokens",
-        "image_tokens",
-        "text_tokens",
-    }
-)
+_KNOWN_IN = CHAT_PROMPT_DETAIL_KEYS | {"cached_tokens_details"}  # Realtime's per modality
+_KNOWN_OUT = CHAT_COMPLETION_DETAIL_KEYS | {"image_tokens"}  # GPT Image output
 
 
-def as_mapping(obj: Any) -> Mapping[str, Any] | None:
-    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None."""
+def as_mapping(obj: Any, *, exclude_none: bool = False) -> Mapping[str, Any] | None:
+    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None.
+
+    The one "SDK object to dict" reader. ``exclude_none`` leaves out the fields an SDK object
+    holds as None (a message's unset ``name``), as the API never saw them.
+    """
     if isinstance(obj, Mapping):
         return obj
     dump = getattr(obj, "model_dump", None)
     if callable(dump):
-        data = dump()
+        data = dump(exclude_none=True) if exclude_none else dump()
         if isinstance(data, Mapping):
             return data
     to_dict = getattr(obj, "to_dict", None)
