@@ -7,7 +7,6 @@ stores it). It never raises (see `never_raise`).
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .._api import cost_of
 from ..errors import OpenAICostError, UsageError
 from ..types import Call, CallRecord, Cost
-from ..usage import extract_usage, stream_payload
+from ..usage import body_payload, extract_usage
 from . import _sessions
 from ._guard import log, never_raise
 
@@ -131,7 +130,9 @@ class Attempt:
         if http_status is None or http_status >= 400:
             return CallRecord(request_id=request_id or _new_id(), status="error", **base)
         try:
-            payload, model, body_id = self._payload(body, request_body)
+            payload, model, body_id = body_payload(
+                body, self.endpoint, stream=self.stream, model=self.model_requested
+            )
         except ValueError as e:  # not JSON: the SDK will complain to the caller too
             return CallRecord(
                 request_id=request_id or _new_id(),
@@ -191,22 +192,6 @@ class Attempt:
         for s in self.sessions:  # outermost first: inner sessions win
             merged.update(s.tags)
         return MappingProxyType(merged)
-
-    def _payload(
-        self, body: bytes | None, request_body: dict[str, Any] | None
-    ) -> tuple[Mapping[str, Any] | None, str | None, str | None]:
-        """(what to read usage from, model reported, response id) of a successful body."""
-        ep = self.endpoint
-        if ep == "audio.speech":  # the body is audio: tts-1 bills the request's characters
-            return {}, self.model_requested, None
-        if not body:  # a 200 with no body
-            return None, None, None
-        if self.stream:
-            return stream_payload(body, ep)
-        d = json.loads(body)
-        if not isinstance(d, dict):
-            raise ValueError(f"expected a JSON object, got {type(d).__name__}")
-        return d, _str_or_none(d.get("model")), _str_or_none(d.get("id"))
 
 
 def _str_or_none(v: Any) -> str | None:

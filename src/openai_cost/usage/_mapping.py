@@ -156,13 +156,13 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     if d is None:
         raise UsageError(f"expected a usage object (mapping), got {type(data).__name__}")
     if "prompt_tokens" in d:
-        return _chat(d)
+        return _chat_usage(d)
     if d.get("type") == "duration" or ("seconds" in d and "input_tokens" not in d):
-        return _duration(d)
+        return _duration_usage(d)
     if "input_tokens" in d or "output_tokens" in d:
         if "input_token_details" in d or "output_token_details" in d:
-            return _realtime(d)
-        return _responses(d, kind)
+            return _realtime_usage(d)
+        return _responses_usage(d, kind)
     raise UsageError(
         "not a usage object: expected prompt_tokens/completion_tokens (Chat, Embeddings), "
         f"input_tokens/output_tokens (Responses, Realtime, audio, images) or seconds; "
@@ -170,7 +170,7 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     )
 
 
-def _chat(d: Mapping[str, Any]) -> Usage:
+def _chat_usage(d: Mapping[str, Any]) -> Usage:
     pd = d.get("prompt_tokens_details")
     cd = d.get("completion_tokens_details")
     # Fast path (cost_of's hot path): plain dicts with only known keys. Usage checks the
@@ -222,7 +222,7 @@ def _chat(d: Mapping[str, Any]) -> Usage:
     )
 
 
-def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
+def _responses_usage(d: Mapping[str, Any], kind: str | None) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_tokens_details")
     odt = _sub(d, "output_tokens_details")
@@ -255,7 +255,7 @@ def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
     )
 
 
-def _realtime(d: Mapping[str, Any]) -> Usage:
+def _realtime_usage(d: Mapping[str, Any]) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_token_details")
     odt = _sub(d, "output_token_details")
@@ -275,7 +275,7 @@ def _realtime(d: Mapping[str, Any]) -> Usage:
     )
 
 
-def _duration(d: Mapping[str, Any]) -> Usage:
+def _duration_usage(d: Mapping[str, Any]) -> Usage:
     secs = d.get("seconds")
     if isinstance(secs, bool) or not isinstance(secs, (int, float, str, Decimal)):
         raise UsageError(f"usage.seconds must be a number of seconds, got {secs!r}")

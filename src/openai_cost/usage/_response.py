@@ -25,6 +25,7 @@ __all__ = [
     "NO_STREAM_USAGE",
     "RESPONSE_DONE",
     "USAGE_EVENTS",
+    "body_payload",
     "endpoint_of",
     "extract_usage",
     "normalize_endpoint",
@@ -207,6 +208,30 @@ def stream_payload(
         elif obj.get("usage"):
             return obj, _str_or_none(obj.get("model")) or model, rid
     return None, model, rid
+
+
+def body_payload(
+    body: bytes | None, endpoint: str, *, stream: bool, model: str | None = None
+) -> tuple[Mapping[str, Any] | None, str | None, str | None]:
+    """(what to read usage from, model reported, response id) of a successful HTTP body.
+
+    ``model`` is the model requested, reported for a speech body (audio: tts-1 bills the
+    request's characters). None to read usage from when the body is empty or a stream carried
+    no usage.
+
+    Raises:
+        ValueError: the body is not JSON, or not a JSON object.
+    """
+    if endpoint == "audio.speech":
+        return {}, model, None
+    if not body:  # a 200 with no body
+        return None, None, None
+    if stream:
+        return stream_payload(body, endpoint)
+    d = json.loads(body)
+    if not isinstance(d, dict):
+        raise ValueError(f"expected a JSON object, got {type(d).__name__}")
+    return d, _str_or_none(d.get("model")), _str_or_none(d.get("id"))
 
 
 def extract_usage(
