@@ -249,6 +249,7 @@ def test_tiny_amounts_are_not_printed_as_zero(cat: Catalog) -> None:
         ("flex", "flex"),
         ("priority", "priority"),
         ("fast", "priority"),
+        ("ultrafast", "ultrafast"),
         ("PRIORITY", "priority"),
         ("scale", "scale"),
     ],

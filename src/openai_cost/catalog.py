@@ -14,8 +14,15 @@ Data model (one TOML file per provider in ``openai_cost/data/prices/``; users ad
 
 Resolution of a name at a date: lower-case it, strip provider prefixes (``openai/``, ``azure/``),
 map ``ft:<base>:<org>:<suffix>:<id>`` to the ``ft:<base>`` entry, follow a dated alias, then take
-the newest period whose ``since`` is on or before the date. Anything else is
-`UnknownModelError`, never a zero price.
+the newest period whose ``since`` is on or before the date. A name ``<known id>-YYYY-MM-DD`` that
+no file lists (a new dated snapshot) is priced as the known id on the call's date, with a note on
+the cost and a `PricingWarning`, unless the catalog's ``snapshot_fallback`` is off. Anything else
+is `UnknownModelError`, never a zero price.
+
+Files carry a version: ``updated`` (the date of the newest price change they know) and
+``schema`` (the format version, `SCHEMA`). The shared catalog reads the bundled files, then a
+price file installed by ``openai-cost prices update`` (``<user dir>/prices/``) in place of the
+bundled file of the same name when it is at least as recent, then the user's own files.
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -32,7 +41,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import PriceDataError, UnknownModelError
+from .errors import PriceDataError, PricingWarning, UnknownModelError
 from .types import (
     FEE_DIMENSIONS,
     TOKEN_DIMENSIONS,
@@ -59,7 +68,10 @@ def _toml_loads(text: str, origin: str) -> dict[str, Any]:
         raise PriceDataError(f"{origin}: not valid TOML: {e}") from e
 
 
-__all__ = ["Catalog", "ModelEntry", "catalog", "to_date"]
+__all__ = ["SCHEMA", "Catalog", "ModelEntry", "PriceFile", "catalog", "parse_price_text", "to_date"]
+
+SCHEMA = 1
+"""The price-file format version this release reads; a file with a higher ``schema`` is refused."""
 
 RATE_KEYS = frozenset(TOKEN_DIMENSIONS) | frozenset(FEE_DIMENSIONS)
 _PERIOD_META = frozenset(
@@ -72,10 +84,12 @@ _PERIOD_META = frozenset(
         "batch",
         "flex",
         "priority",
+        "ultrafast",
         "per_image",
         "long_context",
     }
 )
+_LC_META = frozenset({"threshold", "batch", "flex", "priority", "ultrafast"})
 _ENTRY_KEYS = frozenset(
     {
         "id",
@@ -93,6 +107,9 @@ _ENTRY_KEYS = frozenset(
 PROVIDER_PREFIXES = ("openai/", "openai:", "azure/", "azure_ai/", "openrouter/")
 """Prefixes stripped from a model name before lookup (repeatedly)."""
 
+
+_DATED = re.compile(r"^(.+)-(\d{4}-\d{2}-\d{2})$")
+"""A dated snapshot name: ``<base>-YYYY-MM-DD``."""
 
 _today_cache: list[Any] = [-1, None]  # [days since epoch, date]
 
@@ -164,6 +181,31 @@ class ModelEntry:
             else:
                 break
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class PriceFile:
+    """One price file a catalog has read, with its version."""
+
+    origin: str
+    """Where it came from: a package path, a file path or a URL."""
+    kind: str
+    """``bundled``, ``downloaded`` (installed by ``prices update``) or ``user``."""
+    updated: date | None
+    """The file's ``updated`` date (None when the file does not say)."""
+    schema: int | None
+    """The file's ``schema`` (None when the file does not say)."""
+    models: int = 0
+    """How many model entries it holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    entries: list[ModelEntry]
+    aliases: list[_Alias]
+    fees: list[_ToolFees]
+    updated: date | None
+    schema: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +325,11 @@ def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
             raise ctx.fail(lw, f"threshold must be a positive integer, got {threshold!r}")
         long_context = LongContextTier(
             threshold=threshold,
-            standard=_rates(ctx, lw, lc_raw, frozenset({"threshold", "batch", "flex", "priority"})),
+            standard=_rates(ctx, lw, lc_raw, _LC_META),
             batch=_tier(ctx, lw, lc_raw.get("batch"), "batch"),
             flex=_tier(ctx, lw, lc_raw.get("flex"), "flex"),
             priority=_tier(ctx, lw, lc_raw.get("priority"), "priority"),
+            ultrafast=_tier(ctx, lw, lc_raw.get("ultrafast"), "ultrafast"),
         )
     period = PricePeriod(
         since=since,
@@ -298,6 +341,7 @@ def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
         batch=_tier(ctx, where, raw.get("batch"), "batch"),
         flex=_tier(ctx, where, raw.get("flex"), "flex"),
         priority=_tier(ctx, where, raw.get("priority"), "priority"),
+        ultrafast=_tier(ctx, where, raw.get("ultrafast"), "ultrafast"),
         per_image=MappingProxyType(per_image),
         long_context=long_context,
     )
@@ -313,6 +357,7 @@ def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
         (".batch", p.batch),
         (".flex", p.flex),
         (".priority", p.priority),
+        (".ultrafast", p.ultrafast),
     ):
         if not tbl:
             continue
@@ -336,17 +381,30 @@ def _int_or_none(ctx: _Ctx, where: str, key: str, value: Any) -> int | None:
     return value
 
 
-def _parse(
-    data: Mapping[str, Any], origin: str, default_provider: str
-) -> tuple[list[ModelEntry], list[_Alias], list[_ToolFees]]:
+_TOP = ("models", "aliases", "tool_fees", "provider", "updated", "schema", "meta")
+
+
+def _parse(data: Mapping[str, Any], origin: str, default_provider: str) -> _Parsed:
     ctx = _Ctx(origin)
-    unknown_top = set(data) - {"models", "aliases", "tool_fees", "provider", "meta"}
+    unknown_top = set(data) - set(_TOP)
     if unknown_top:
         raise ctx.fail(
             "top level",
-            f"unknown section(s) {sorted(unknown_top)}; "
-            "expected models, aliases, tool_fees, provider, meta",
+            f"unknown section(s) {sorted(unknown_top)}; expected {', '.join(_TOP)}",
         )
+    schema = data.get("schema")
+    if schema is not None:
+        if type(schema) is not int or schema < 1:
+            raise ctx.fail("top level", f"schema must be a positive integer, got {schema!r}")
+        if schema > SCHEMA:
+            raise ctx.fail(
+                "top level",
+                f"unknown schema {schema}; this version of openai-cost reads schema {SCHEMA} "
+                "(upgrade openai-cost to read this file)",
+            )
+    updated = None
+    if "updated" in data:
+        updated = _date(ctx, "top level", "updated", data["updated"])
     provider = data.get("provider", default_provider)
     if not isinstance(provider, str):
         raise ctx.fail("top level", "provider must be a string")
@@ -429,7 +487,27 @@ def _parse(
         rates = _rates(ctx, where, raw, meta)
         fees.append(_ToolFees(since, rates, source))
     fees.sort(key=lambda f: f.since)
-    return entries, aliases_out, fees
+    return _Parsed(entries, aliases_out, fees, updated, schema)
+
+
+def parse_price_text(text: str, origin: str, provider: str = "custom") -> PriceFile:
+    """Parse and validate the text of a price file; the same checks as every file the catalog reads.
+
+    Args:
+        text: the TOML text.
+        origin: a name for messages (a path or URL).
+        provider: the provider of entries that do not name one.
+
+    Returns:
+        The file's version and model count.
+
+    Raises:
+        PriceDataError: the text is not valid TOML or not a valid price file; the message names
+            the origin, the entry and the field.
+    """
+    parsed = _parse(_toml_loads(text, origin), origin, provider)
+    Catalog()._add_parsed(parsed, PriceFile(origin, "user", None, None))  # names must be unique
+    return PriceFile(origin, "user", parsed.updated, parsed.schema, len(parsed.entries))
 
 
 # --------------------------------------------------------------------------- catalog
@@ -443,7 +521,11 @@ class Catalog:
     ``Catalog([])`` and `load` files into it.
     """
 
-    def __init__(self, files: Iterable[str | Path] = ()) -> None:
+    def __init__(self, files: Iterable[str | Path] = (), *, snapshot_fallback: bool = True) -> None:
+        self.snapshot_fallback = snapshot_fallback
+        """Price an unknown ``<known id>-YYYY-MM-DD`` as the known id (with a note and a
+        `PricingWarning`); False makes such a name an `UnknownModelError`."""
+        self._files: list[PriceFile] = []
         self._entries: dict[str, ModelEntry] = {}
         self._names: dict[str, str] = {}  # lower-case name -> entry id
         self._aliases: dict[str, _Alias] = {}
@@ -457,9 +539,57 @@ class Catalog:
     def bundled(cls) -> Catalog:
         """A new catalog holding only the price data shipped with the package."""
         cat = cls()
-        for entries, aliases, fees in _bundled_parts():
-            cat._add_parsed(entries, aliases, fees)
+        for name, parsed in _bundled_parts():
+            origin = f"openai_cost/data/prices/{name}"
+            cat._add_parsed(parsed, PriceFile(origin, "bundled", parsed.updated, parsed.schema))
         return cat
+
+    @classmethod
+    def installed(cls, home: str | Path | None = None) -> Catalog:
+        """The bundled data, with any file installed by ``openai-cost prices update`` in place.
+
+        A downloaded file (``<home>/prices/<name>.toml``, home defaulting to the user dir)
+        replaces the bundled file of the same name when its ``updated`` date is not older; an
+        older or unreadable one is skipped with a `PricingWarning`. Nothing is downloaded here.
+        """
+        from pathlib import Path
+
+        from .config import user_dir
+
+        folder = Path(home if home is not None else user_dir()) / "prices"
+        cat = cls()
+        for name, parsed in _bundled_parts():
+            use, kind, origin = parsed, "bundled", f"openai_cost/data/prices/{name}"
+            path = folder / name
+            if path.is_file():
+                try:
+                    down = _parse(
+                        _toml_loads(path.read_text(encoding="utf-8"), str(path)),
+                        str(path),
+                        name.removesuffix(".toml"),
+                    )
+                except (OSError, PriceDataError) as e:
+                    warnings.warn(
+                        f"ignoring downloaded price file {path}: {e}", PricingWarning, stacklevel=2
+                    )
+                else:
+                    if down.updated is not None and (
+                        parsed.updated is None or down.updated >= parsed.updated
+                    ):
+                        use, kind, origin = down, "downloaded", str(path)
+                    else:
+                        warnings.warn(
+                            f"ignoring downloaded price file {path}: updated "
+                            f"{down.updated} is older than the bundled data ({parsed.updated})",
+                            PricingWarning,
+                            stacklevel=2,
+                        )
+            cat._add_parsed(use, PriceFile(origin, kind, use.updated, use.schema))
+        return cat
+
+    def files(self) -> list[PriceFile]:
+        """The price files read into this catalog, in the order they were read (later wins)."""
+        return list(self._files)
 
     def load(self, path: str | Path) -> Catalog:
         """Add or override models from a TOML price file in the bundled format.
@@ -482,11 +612,14 @@ class Catalog:
 
     def _add_text(self, text: str, origin: str, provider: str) -> None:
         data = _toml_loads(text, origin)
-        self._add_parsed(*_parse(data, origin, provider))
+        parsed = _parse(data, origin, provider)
+        self._add_parsed(parsed, PriceFile(origin, "user", parsed.updated, parsed.schema))
 
-    def _add_parsed(
-        self, entries: list[ModelEntry], aliases: list[_Alias], fees: list[_ToolFees]
-    ) -> None:
+    def _add_parsed(self, parsed: _Parsed, info: PriceFile) -> None:
+        entries, aliases, fees = parsed.entries, parsed.aliases, parsed.fees
+        self._files.append(
+            PriceFile(info.origin, info.kind, info.updated, info.schema, len(entries))
+        )
         for entry in entries:
             self._add_entry(entry)
         for a in aliases:
@@ -542,12 +675,17 @@ class Catalog:
             return False
         return True
 
-    def resolve(self, model: str, at: date | datetime | str | None = None) -> ModelPrice:
+    def resolve(
+        self, model: str, at: date | datetime | str | None = None, *, warn: bool = True
+    ) -> ModelPrice:
         """The price entry in force for ``model`` on ``at`` (default: today, UTC).
 
         Accepts exact ids, dated snapshots, aliases (followed by date), any case, provider
         prefixes (``openai/gpt-4o``) and fine-tuned names (``ft:gpt-4o-mini-2024-07-18:org::id``,
-        priced at the base model's fine-tuned rates).
+        priced at the base model's fine-tuned rates). A new dated snapshot of a known model
+        (``<known id>-YYYY-MM-DD`` that no file lists) resolves to the known id on ``at``, with
+        the assumption in `ModelPrice.note` and a `PricingWarning` (``warn=False`` skips the
+        warning), unless `snapshot_fallback` is False.
 
         Raises:
             UnknownModelError: the name is unknown, or has no price on that date; the message
@@ -557,8 +695,21 @@ class Catalog:
         key = (model, day)
         hit = self._cache.get(key)
         if hit is not None:
+            if warn and hit.note is not None:
+                warnings.warn(hit.note, PricingWarning, stacklevel=2)
             return hit
-        entry, requested = self._entry_for(model, day)
+        note = None
+        try:
+            entry, requested = self._entry_for(model, day)
+        except UnknownModelError:
+            found = self._snapshot_base(model, day) if self.snapshot_fallback else None
+            if found is None:
+                raise
+            entry, requested = found
+            note = (
+                f"{requested} is not in the price data: priced as {entry.id} on "
+                f"{day.isoformat()} (a new dated snapshot is assumed to keep its model's price)"
+            )
         period = entry.period_at(day)
         if period is None:
             first = entry.periods[0].since
@@ -575,11 +726,28 @@ class Catalog:
             max_output_tokens=entry.max_output_tokens,
             context_window=entry.context_window,
             fine_tuned=entry.fine_tuned,
+            note=note,
         )
         if len(self._cache) > 4096:
             self._cache.clear()
         self._cache[key] = mp
+        if warn and note is not None:
+            warnings.warn(note, PricingWarning, stacklevel=2)
         return mp
+
+    def _snapshot_base(self, model: str, day: date) -> tuple[ModelEntry, str] | None:
+        """The entry of ``<known name>`` for an unknown ``<known name>-YYYY-MM-DD``."""
+        if not isinstance(model, str):
+            return None
+        m = _DATED.match(model.strip().lower())
+        if m is None:
+            return None
+        try:
+            date.fromisoformat(m.group(2))
+            entry, _ = self._entry_for(m.group(1), day)
+        except (ValueError, UnknownModelError):
+            return None
+        return entry, m.group(0).split("/")[-1]
 
     def _with_tool_fees(self, period: PricePeriod, day: date) -> PricePeriod:
         fees: dict[str, Decimal] = {}
@@ -600,6 +768,7 @@ class Catalog:
             batch=period.batch,
             flex=period.flex,
             priority=period.priority,
+            ultrafast=period.ultrafast,
             per_image=period.per_image,
             long_context=period.long_context,
         )
@@ -687,8 +856,8 @@ class Catalog:
 
 
 @functools.cache
-def _bundled_parts() -> tuple[tuple[list[ModelEntry], list[_Alias], list[_ToolFees]], ...]:
-    """Parse the bundled price files once per process."""
+def _bundled_parts() -> tuple[tuple[str, _Parsed], ...]:
+    """Parse the bundled price files once per process: (file name, parsed) pairs."""
     from importlib import resources
 
     parts = []
@@ -697,7 +866,7 @@ def _bundled_parts() -> tuple[tuple[list[ModelEntry], list[_Alias], list[_ToolFe
         if item.name.endswith(".toml"):
             origin = f"openai_cost/data/prices/{item.name}"
             data = _toml_loads(item.read_text(encoding="utf-8"), origin)
-            parts.append(_parse(data, origin, item.name.removesuffix(".toml")))
+            parts.append((item.name, _parse(data, origin, item.name.removesuffix(".toml"))))
     return tuple(parts)
 
 
@@ -705,9 +874,11 @@ _shared: Catalog | None = None
 
 
 def catalog(*, reload: bool = False) -> Catalog:
-    """The shared catalog: bundled prices plus the file(s) in ``OPENAI_COST_PRICES``.
+    """The shared catalog: bundled < downloaded prices < the files in ``OPENAI_COST_PRICES``.
 
-    The catalog is built on first use (not at import) and kept for the life of the process;
+    Downloaded prices are those ``openai-cost prices update`` installed under the user dir
+    (see `Catalog.installed`); nothing is ever downloaded here. The catalog is built on first
+    use (not at import) and kept for the life of the process;
     files added with `Catalog.load` stay in it. ``OPENAI_COST_PRICES`` may list several files
     separated by ``os.pathsep``; it is read when the catalog is built, so after changing it call
     ``catalog(reload=True)`` to rebuild from the bundled data and the variable as it is now.
@@ -715,7 +886,7 @@ def catalog(*, reload: bool = False) -> Catalog:
     global _shared
     cat = _shared
     if cat is None or reload:
-        cat = Catalog.bundled()
+        cat = Catalog.installed()
         extra = os.environ.get("OPENAI_COST_PRICES")
         for part in (extra or "").split(os.pathsep):
             if part:

@@ -15,9 +15,9 @@ and its line says so. Audio without an audio rate has no parent: that is a `Pric
 
 Tiers: ``batch`` uses the period's batch table, else 50% of standard (cached tokens bill at the
 batch input rate when no batch cached rate is listed: no cache discount in Batch for older
-models). ``flex`` and ``priority`` (alias ``fast``) need the model's own table. A long-context tier
-replaces every rate for the whole request when input is strictly above its threshold. Fees never
-change with the tier.
+models). ``flex``, ``priority`` (alias ``fast``) and ``ultrafast`` need the model's own table.
+A long-context tier replaces every rate for the whole request when input is strictly above its
+threshold. Fees never change with the tier.
 """
 
 from __future__ import annotations
@@ -55,15 +55,17 @@ _TIER_NAMES = {
     "flex": "flex",
     "priority": "priority",
     "fast": "priority",
+    "ultrafast": "ultrafast",
     "scale": "scale",
 }
+_OWN_TABLE = frozenset({"flex", "priority", "ultrafast"})
 
 
 def normalize_tier(tier: str | None) -> str:
-    """Map a ``service_tier`` value to the tier priced: default, flex, priority or scale.
+    """Map a ``service_tier`` value to the tier priced (default, flex, priority, ultrafast, scale).
 
     Raises:
-        PricingError: an unknown tier, or ``ultrafast`` (no public price).
+        PricingError: an unknown tier.
     """
     try:
         return _TIER_NAMES[tier]
@@ -71,11 +73,9 @@ def normalize_tier(tier: str | None) -> str:
         pass
     if isinstance(tier, str) and tier.lower() in _TIER_NAMES:
         return _TIER_NAMES[tier.lower()]
-    if tier == "ultrafast":
-        raise PricingError("no public price is known for service_tier 'ultrafast'")
     raise PricingError(
         f"unknown tier {tier!r}; valid: None, 'default', 'auto', 'flex', 'priority', 'fast', "
-        "'scale' (use batch=True for the Batch API)"
+        "'ultrafast', 'scale' (use batch=True for the Batch API)"
     )
 
 
@@ -126,9 +126,14 @@ class _Rater:
 
 def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx: bool) -> _Rater:
     model = mp.model
-    if tier in ("flex", "priority") and not batch:
-        table = period.flex if tier == "flex" else period.priority
+    if tier in _OWN_TABLE and not batch:
+        table = getattr(period, tier)
         if table is None:
+            if tier == "ultrafast":
+                raise PricingError(
+                    f"no public price is known for service_tier 'ultrafast' on model {model!r} "
+                    f"(prices since {period.since}); it is priced only where OpenAI publishes it"
+                )
             raise PricingError(
                 f"model {model!r} has no {tier} price (prices since {period.since}); "
                 f"{tier} is only billed for models that offer it"
@@ -148,6 +153,13 @@ def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx
         return _Rater(
             model, "batch", lc.standard, lc.batch, "flex: long-context batch rate", discount
         )
+    if tier == "ultrafast":
+        if lc.ultrafast is None:
+            raise PricingError(
+                f"model {model!r} has no long-context ultrafast price: input above "
+                f"{lc.threshold:,} tokens with service_tier 'ultrafast' cannot be priced"
+            )
+        return _Rater(model, "ultrafast", lc.standard, lc.ultrafast)
     if tier == "priority":
         if lc.priority is not None:
             return _Rater(model, "priority", lc.standard, lc.priority)
@@ -201,6 +213,8 @@ def _plan(mp: ModelPrice, tname: str, batch: bool, long_ctx: bool) -> _Plan:
     label = "batch" if batch else tname
     if tname == "scale":
         notes.append("scale tier: drawn from prepaid Scale Tier units; standard rate shown")
+    if mp.note:
+        notes.append(mp.note)
     if long_ctx:
         assert period.long_context is not None
         notes.append(f"input above {period.long_context.threshold:,} tokens: long-context rate")
@@ -245,7 +259,7 @@ def price(
     tname = _TIER_NAMES.get(tier) if tier is None or type(tier) is str else None
     if tname is None:
         tname = normalize_tier(tier)
-    if batch and (tname == "flex" or tname == "priority"):
+    if batch and tname in _OWN_TABLE:
         raise PricingError(
             f"batch=True cannot be combined with tier {tier!r}: Batch API calls have no "
             "service tier"

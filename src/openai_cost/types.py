@@ -39,10 +39,11 @@ __all__ = [
 ProviderID = Literal["openai", "azure", "custom"]
 """Providers whose price data ships with the package; any other string is accepted too."""
 
-Tier = Literal["default", "flex", "priority", "fast", "scale", "auto"]
-"""Values of `service_tier` that can be priced. `fast` is the 2026 name of `priority`."""
+Tier = Literal["default", "flex", "priority", "fast", "ultrafast", "scale", "auto"]
+"""Values of `service_tier` that can be priced. `fast` is the 2026 name of `priority`;
+`ultrafast` is priced only for models whose data lists an Ultrafast table."""
 
-TIERS: tuple[str, ...] = ("default", "auto", "flex", "priority", "fast", "scale")
+TIERS: tuple[str, ...] = ("default", "auto", "flex", "priority", "fast", "ultrafast", "scale")
 """Every tier name `cost_of(..., tier=...)` accepts (plus `None`)."""
 
 LineKind = Literal["input", "output", "fee"]
@@ -351,6 +352,8 @@ class LongContextTier:
     """Long-context Flex rates; when absent, the batch rates."""
     priority: Rates | None = None
     """Long-context Priority rates; when absent, `standard` (OpenAI publishes none)."""
+    ultrafast: Rates | None = None
+    """Long-context Ultrafast rates; when absent, long-context Ultrafast is not priced."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +378,8 @@ class PricePeriod:
     """Flex rates (`service_tier="flex"`); None when the model has no Flex price."""
     priority: Rates | None = None
     """Priority / Fast rates; None when the model has no Priority price."""
+    ultrafast: Rates | None = None
+    """Ultrafast rates (`service_tier="ultrafast"`); None when no public price exists."""
     per_image: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
     """Per-image prices keyed ``"quality/size"`` (DALL-E)."""
     long_context: LongContextTier | None = None
@@ -401,6 +406,9 @@ class ModelPrice:
     """Context window in tokens, when known."""
     fine_tuned: bool = False
     """True when this is the fine-tuned inference price of a base model."""
+    note: str | None = None
+    """An assumption made to price the name, e.g. a dated snapshot the data lacks priced as its
+    model; pricing repeats it on every cost line."""
 
     @property
     def price_since(self) -> date:

@@ -54,8 +54,8 @@ def pricing_options(f: F) -> F:
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("batch") and kwargs.get("tier") in ("flex", "priority", "fast"):
-            raise click.UsageError("--batch and --tier flex/priority exclude each other")
+        if kwargs.get("batch") and kwargs.get("tier") in ("flex", "priority", "fast", "ultrafast"):
+            raise click.UsageError("--batch and --tier flex/priority/ultrafast exclude each other")
         return f(*args, **kwargs)
 
     cmd: Any = click.option(
@@ -67,7 +67,7 @@ def pricing_options(f: F) -> F:
     )(checked)
     cmd = click.option(
         "--tier",
-        type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
+        type=click.Choice(["default", "flex", "priority", "fast", "ultrafast", "scale"]),
         default=None,
         help="service_tier of the call.",
     )(cmd)
