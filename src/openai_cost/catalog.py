@@ -707,8 +707,8 @@ class Catalog:
                 raise
             entry, requested = found
             note = (
-                f"{requested} is not in the price data: priced as {entry.id} on "
-                f"{day.isoformat()} (a new dated snapshot is assumed to keep its model's price)"
+                f"{requested} is not in the price data: priced as {entry.id}, "
+                "assuming a new snapshot keeps its model's price"
             )
         period = entry.period_at(day)
         if period is None:

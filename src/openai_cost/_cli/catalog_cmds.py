@@ -12,7 +12,15 @@ import click
 
 from ..pricing import price as price_usage
 from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
-from ._common import date_type, echo_json, get_catalog, json_option, prices_option, pricing_options
+from ._common import (
+    date_type,
+    echo_json,
+    get_catalog,
+    json_option,
+    prices_option,
+    pricing_options,
+    strict_option,
+)
 from ._console import console, money, rate_str
 
 __all__ = ["models", "price"]
@@ -55,6 +63,7 @@ def _count(*decls: str, help: str) -> Callable[[F], F]:
 @_count("--web-search", help="Web search tool calls.")
 @_count("--file-search", help="File search tool calls.")
 @pricing_options
+@strict_option
 @json_option
 @prices_option
 def price(
@@ -76,6 +85,7 @@ def price(
     batch: bool,
     tier: str | None,
     at: date | None,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Price a usage typed by hand.
@@ -104,7 +114,7 @@ def price(
         audio_seconds=Decimal(str(seconds)) if seconds is not None else Decimal(0),
         tool_calls=tools,
     )
-    mp = get_catalog().resolve(model, at)
+    mp = get_catalog(strict=strict).resolve(model, at)
     cost = price_usage(usage, mp, tier=tier, batch=batch)
     if as_json:
         echo_json(cost.to_dict())
