@@ -657,6 +657,24 @@ class Catalog:
         except KeyError:
             raise UnknownModelError(model_id, self._suggest(model_id)) from None
 
+    def lookup(self, name: str, at: date | datetime | str | None = None) -> ModelEntry:
+        """The entry ``name`` means on ``at`` (default today), whether or not it has a price then.
+
+        Follows the same rules as `resolve` (case, prefixes, ``ft:`` names, dated aliases, new
+        dated snapshots when `snapshot_fallback` is on).
+
+        Raises:
+            UnknownModelError: no entry has this name.
+        """
+        day = to_date(at)
+        try:
+            return self._entry_for(name, day)[0]
+        except UnknownModelError:
+            found = self._snapshot_base(name, day) if self.snapshot_fallback else None
+            if found is None:
+                raise
+            return found[0]
+
     def alias_names(self) -> list[str]:
         """Names of the dated aliases."""
         return sorted(a.name for a in self._aliases.values())

@@ -213,19 +213,36 @@ def _matches(name: str, pattern: str | None) -> bool:
     help="Token rates per 1K or per 1M tokens.",
 )
 @click.option("--wide", is_flag=True, help="Every column: flex, priority, image, long context.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Every price period of the model named by PATTERN (and of what its aliases pointed "
+    "at), with dates, rates and sources.",
+)
 @json_option
 @prices_option
-def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: bool) -> None:
+def models(
+    pattern: str | None, at: date | None, per: str, wide: bool, history: bool, as_json: bool
+) -> None:
     """List the catalog's models and their rates at a date.
 
-    PATTERN filters by name: a substring (``4o-mini``) or a glob (``gpt-5*``).
+    PATTERN filters by name: a substring (``4o-mini``) or a glob (``gpt-5*``). With --history,
+    PATTERN is one model name and every period of its price history is shown.
 
     \b
     Examples:
       openai-cost models gpt-4o --at 2025-01-08 --per 1k
       openai-cost models 'o3*' --json
+      openai-cost models gpt-5.6-sol --history
     """
     per_k = per.lower() == "1k"
+    if history:
+        if not pattern:
+            raise click.UsageError("--history needs a MODEL name")
+        from .history import show_history
+
+        show_history(get_catalog(), pattern, per_k, as_json)
+        return
     rows = [
         model_row(mp, per_k)
         for mp in get_catalog().models(at)
