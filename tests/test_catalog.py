@@ -493,7 +493,7 @@ def test_an_explicit_entry_always_wins(cat: Catalog, tmp_path: Path) -> None:
 def test_snapshot_fallback_can_be_turned_off(cat: Catalog) -> None:
     strict = Catalog.bundled()
     strict.snapshot_fallback = False
-    with pytest.raises(UnknownModelError, match="gpt-5.5-2026-12-01"):
+    with pytest.raises(UnknownModelError, match=r"gpt-5\.5-2026-12-01"):
         strict.resolve("gpt-5.5-2026-12-01", "2026-12-05")
     with pytest.raises(UnknownModelError):
         Catalog([], snapshot_fallback=False).resolve("gpt-5.5-2026-12-01", "2026-12-05")

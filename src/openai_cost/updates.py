@@ -205,6 +205,9 @@ def update_prices(
         home: the user dir to install into (default ``OPENAI_COST_HOME`` / the platform's).
         timeout: seconds to wait for the server.
 
+    The shared catalog of a running process keeps the data it was built with; call
+    ``openai_cost.catalog(reload=True)`` to read the new file (a new process reads it anyway).
+
     Returns:
         An `UpdateResult`; ``installed`` is False when the data in use is already as new and
         identical.

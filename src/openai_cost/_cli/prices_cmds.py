@@ -19,7 +19,13 @@ def prices() -> None:
 
     Pricing never downloads anything by itself: the catalog reads the prices bundled with the
     package, then a file installed by `prices update`, then your own files (--prices,
-    OPENAI_COST_PRICES); a later file wins.
+    OPENAI_COST_PRICES); a later file wins. Every subcommand takes --json.
+
+    \b
+    Examples:
+      openai-cost prices update
+      openai-cost prices status
+      openai-cost prices diff
     """
 
 
@@ -90,8 +96,10 @@ def status(as_json: bool) -> None:
       openai-cost prices status
       openai-cost prices status --json
     """
+    from ..catalog import catalog
     from ..updates import FILE_NAME, _bundled, downloaded_origin, prices_dir
 
+    catalog(reload=True)  # the files on disk now, not when this process first priced
     cat = get_catalog()
     rows: list[dict[str, Any]] = []
     in_use = {f.kind for f in cat.files()}
@@ -202,8 +210,10 @@ def diff(old: Path | None, new: Path | None, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"old: {fa.origin} ({_age(fa.updated)})")
-    click.echo(f"new: {fb.origin} ({_age(fb.updated)})")
+    click.echo(f"old: {fa.origin}")
+    click.echo(f"     {_age(fa.updated)}")
+    click.echo(f"new: {fb.origin}")
+    click.echo(f"     {_age(fb.updated)}")
     if not changes:
         click.echo("No rate differs.")
         return
