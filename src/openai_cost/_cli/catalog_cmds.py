@@ -173,11 +173,13 @@ def model_row(mp: ModelPrice, per_k: bool) -> dict[str, Any]:
     put("batch_", p.batch, TOKEN_DIMENSIONS)
     put("flex_", p.flex, TOKEN_DIMENSIONS)
     put("priority_", p.priority, TOKEN_DIMENSIONS)
+    put("ultrafast_", p.ultrafast, TOKEN_DIMENSIONS)
     for k, v in sorted(p.per_image.items()):
         row[f"image:{k}"] = str(v)
     if p.long_context:
         row["long_context_threshold"] = p.long_context.threshold
         put("long_context_", p.long_context.standard, TOKEN_DIMENSIONS)
+        put("long_context_priority_", p.long_context.priority, TOKEN_DIMENSIONS)
     row["unit"] = "per 1K tokens" if per_k else "per 1M tokens"
     row["since"] = p.since.isoformat()
     row["since_exact"] = p.since_exact
