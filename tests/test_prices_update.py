@@ -411,9 +411,16 @@ def test_cli_price_ultrafast_and_strict(run) -> None:  # type: ignore[no-untyped
     )  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["total_usd"] == "0.36"
-    # a new dated snapshot: priced as its model with a warning line; --strict refuses it
+    # a new dated snapshot: priced as its model, said once under the table; --strict refuses it
     code, out, err = run("price", "gpt-6-astra-2026-12-01", "-i", "1000", "--at", "2026-12-02")
-    assert code == 0 and "Warning: gpt-6-astra-2026-12-01 is not in the price data" in err
+    assert code == 0, err
+    assert "Every line: gpt-6-astra-2026-12-01 is not in the price data" in out
+    narrow(out)
+    code, out, err = run(
+        "price", "gpt-6-astra-2026-12-01", "-i", "1000", "--at", "2026-12-02", "--json"
+    )
+    lines = json.loads(out)["lines"]
+    assert lines and all("priced as gpt-6-astra" in ln["note"] for ln in lines)
     code, out, err = run(
         "price", "gpt-6-astra-2026-12-01", "-i", "1000", "--at", "2026-12-02", "--strict"
     )

@@ -114,7 +114,8 @@ def price(
         audio_seconds=Decimal(str(seconds)) if seconds is not None else Decimal(0),
         tool_calls=tools,
     )
-    mp = get_catalog(strict=strict).resolve(model, at)
+    # an assumption (a dated snapshot priced as its model) is said in the output, not warned
+    mp = get_catalog(strict=strict).resolve(model, at, warn=False)
     cost = price_usage(usage, mp, tier=tier, batch=batch)
     if as_json:
         echo_json(cost.to_dict())
@@ -130,18 +131,24 @@ def price(
     table.add_column("rate", justify="right")
     table.add_column("amount", justify="right")
     table.add_column("note", overflow="fold")
+    common = mp.note  # an assumption about the whole call: said once, under the table
     for ln in cost.lines:
         units = f"{ln.units:,}" if isinstance(ln.units, int) else f"{ln.units:.4f}"
+        note = ln.note or ""
+        if common:
+            note = "; ".join(part for part in note.split("; ") if part != common)
         table.add_row(
             ln.dimension,
             units,
             f"${rate_str(ln.rate)} / {ln.unit}",
             money(ln.amount),
-            ln.note or "",
+            note,
         )
     table.add_section()
     table.add_row("total", "", "", money(cost.total), "", style="bold")
     console().print(table)
+    if common:
+        console().print(f"Every line: {common}.", highlight=False)
 
 
 # ---------------------------------------------------------------------------- models
