@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from ..pricing import price as price_usage
-from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
+from ..types import TOKEN_DIMENSIONS, Cost, ModelPrice, Rates, Usage
 from ._common import (
     date_type,
     echo_json,
@@ -21,7 +21,7 @@ from ._common import (
     pricing_options,
     strict_option,
 )
-from ._console import console, money, rate_str
+from ._console import console
 
 __all__ = ["models", "price"]
 
@@ -120,32 +120,24 @@ def price(
     if as_json:
         echo_json(cost.to_dict())
         return
-    from rich.table import Table
-
-    title = f"{cost.model} · {cost.tier} · prices since {cost.price_since}"
-    if mp.requested and mp.requested != mp.model:
-        title = f"{mp.requested} → {title}"
-    table = Table(title=title, title_justify="left")
-    table.add_column("dimension")
-    table.add_column("units", justify="right")
-    table.add_column("rate", justify="right")
-    table.add_column("amount", justify="right")
-    table.add_column("note", overflow="fold")
     common = mp.note  # an assumption about the whole call: said once, under the table
-    for ln in cost.lines:
-        units = f"{ln.units:,}" if isinstance(ln.units, int) else f"{ln.units:.4f}"
-        note = ln.note or ""
-        if common:
-            note = "; ".join(part for part in note.split("; ") if part != common)
-        table.add_row(
-            ln.dimension,
-            units,
-            f"${rate_str(ln.rate)} / {ln.unit}",
-            money(ln.amount),
-            note,
+    if common:
+        cost = Cost(
+            cost.model,
+            tuple(
+                ln._replace(note="; ".join(p for p in (ln.note or "").split("; ") if p != common))
+                for ln in cost.lines
+            ),
+            cost.input,
+            cost.output,
+            cost.fees,
+            cost.price_since,
+            cost.tier,
+            cost.source,
         )
-    table.add_section()
-    table.add_row("total", "", "", money(cost.total), "", style="bold")
+    table = cost.__rich__()
+    if mp.requested and mp.requested != mp.model:
+        table.title = f"{mp.requested} → {table.title}"
     console().print(table)
     if common:
         console().print(f"Every line: {common}.", highlight=False)
