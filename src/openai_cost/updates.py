@@ -31,15 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .catalog import (
-    SCHEMA,
-    PriceFile,
-    _bundled_parts,
-    _parse,
-    _Parsed,
-    _toml_loads,
-    parse_price_text,
-)
+from ._price_file import SCHEMA, PriceFile, _parse, _Parsed, _toml_loads
+from .catalog import _bundled_parts, parse_price_text
 from .errors import PriceDataError, PriceUpdateError
 
 __all__ = [

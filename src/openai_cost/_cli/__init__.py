@@ -24,7 +24,7 @@ _COMMANDS: dict[str, str] = {
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
-    "prices": "prices_cmds:prices",
+    "prices": "prices:prices",
 }
 
 
