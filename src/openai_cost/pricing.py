@@ -3,15 +3,16 @@
 Each inclusive total is split into exclusive buckets, most specific first, and each bucket is
 priced once:
 
-* input: cached audio, cached image, cached text, cache writes, uncached audio, uncached image,
-  and the rest as plain text input;
+* input: cached audio, cached image, cached text, 12-hour cache writes, other cache writes,
+  uncached audio, uncached image, and the rest as plain text input;
 * output: audio, image, reasoning, and the rest as text output (rejected predictions stay in
   it: they bill as output);
 * fees: characters, audio minutes, per-image prices, built-in tool calls.
 
 A bucket the model has no rate for falls back to its parent's rate (cached -> uncached of the same
-modality, image input -> text input, reasoning and image output -> output, cache write -> input),
-and its line says so. Audio without an audio rate has no parent: that is a `PricingError`.
+modality, image input -> text input, reasoning and image output -> output, 12-hour cache write ->
+cache write -> input), and its line says so. Audio without an audio rate has no parent: that is
+a `PricingError`.
 
 Tiers: ``batch`` uses the period's batch table, else 50% of standard (cached tokens bill at the
 batch input rate when no batch cached rate is listed: no cache discount in Batch for older
@@ -278,11 +279,13 @@ def price(
         audio_in = u.audio_input_tokens - c_audio
         image_in = u.image_input_tokens - c_image
         write = u.cache_write_tokens
+        write_12h = u.cache_write_12h_tokens
         buckets: tuple[tuple[str, int], ...] = (
             ("cached_audio_input", c_audio),
             ("cached_image_input", c_image),
             ("cached_input", cached - c_audio - c_image),
-            ("cache_write", write),
+            ("cache_write_12h", write_12h),
+            ("cache_write", write - write_12h),
             ("audio_input", audio_in),
             ("image_input", image_in),
             ("input", u.input_tokens - cached - write - audio_in - image_in),

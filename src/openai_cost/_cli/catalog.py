@@ -50,6 +50,11 @@ def _count(*decls: str, help: str) -> Callable[[F], F]:
 )
 @_count("--cached", help="Cached input tokens (part of --input).")
 @_count("--cache-write", help="Input tokens written to the prompt cache (part of --input).")
+@_count(
+    "--cache-write-12h",
+    "cache_write_12h",
+    help="Cache writes with 12-hour retention (part of --cache-write).",
+)
 @_count("--audio-in", help="Audio input tokens (part of --input).")
 @_count("--cached-audio", help="Cached audio input tokens (part of --cached and --audio-in).")
 @_count("--image-in", help="Image input tokens (part of --input).")
@@ -72,6 +77,7 @@ def price(
     output_tokens: int,
     cached: int,
     cache_write: int,
+    cache_write_12h: int,
     audio_in: int,
     cached_audio: int,
     image_in: int,
@@ -104,6 +110,7 @@ def price(
         output_tokens=output_tokens,
         cached_tokens=cached,
         cache_write_tokens=cache_write,
+        cache_write_12h_tokens=cache_write_12h,
         audio_input_tokens=audio_in,
         cached_audio_tokens=cached_audio,
         image_input_tokens=image_in,

@@ -19,6 +19,7 @@ _SHORT = {
     "input": "in",
     "cached_input": "cached",
     "cache_write": "write",
+    "cache_write_12h": "write 12h",
     "output": "out",
     "audio_input": "audio in",
     "cached_audio_input": "cached audio",
