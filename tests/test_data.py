@@ -716,8 +716,13 @@ LC = Usage(
 
 
 def test_every_file_carries_its_version(raw: dict[str, Any]) -> None:
+    from openai_cost.catalog import _bundled_file, _bundled_updated
+
     assert raw["schema"] == 1
     assert raw["updated"] == "2026-11-29"
+    # the shortcut that reads the date without parsing the file agrees with the parser
+    assert _bundled_updated("openai.toml") == _bundled_file("openai.toml").updated
+    assert str(_bundled_updated("openai.toml")) == raw["updated"]
 
 
 @pytest.mark.parametrize(

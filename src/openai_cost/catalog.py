@@ -182,33 +182,15 @@ class Catalog:
 
         folder = Path(home if home is not None else user_dir()) / "prices"
         cat = cls()
-        for name, parsed in _bundled_parts():
-            use, kind, origin = parsed, "bundled", f"openai_cost/data/prices/{name}"
+        for name in _bundled_names():
+            origin = f"openai_cost/data/prices/{name}"
             path = folder / name
-            if path.is_file():
-                try:
-                    down = _parse(
-                        _toml_loads(path.read_text(encoding="utf-8"), str(path)),
-                        str(path),
-                        name.removesuffix(".toml"),
-                    )
-                except (OSError, PriceDataError) as e:
-                    warnings.warn(
-                        f"ignoring downloaded price file {path}: {e}", PricingWarning, stacklevel=2
-                    )
-                else:
-                    if down.updated is not None and (
-                        parsed.updated is None or down.updated >= parsed.updated
-                    ):
-                        use, kind, origin = down, "downloaded", str(path)
-                    else:
-                        warnings.warn(
-                            f"ignoring downloaded price file {path}: updated "
-                            f"{down.updated} is older than the bundled data ({parsed.updated})",
-                            PricingWarning,
-                            stacklevel=2,
-                        )
-            cat._add_parsed(use, PriceFile(origin, kind, use.updated, use.schema))
+            down = _read_downloaded(path, name) if path.is_file() else None
+            if down is not None:
+                cat._add_parsed(down, PriceFile(str(path), "downloaded", down.updated, down.schema))
+                continue
+            parsed = _bundled_file(name)
+            cat._add_parsed(parsed, PriceFile(origin, "bundled", parsed.updated, parsed.schema))
         return cat
 
     def files(self) -> list[PriceFile]:
@@ -491,18 +473,67 @@ class Catalog:
 
 
 @functools.cache
-def _bundled_parts() -> tuple[tuple[str, _Parsed], ...]:
-    """Parse the bundled price files once per process: (file name, parsed) pairs."""
+def _bundled_names() -> tuple[str, ...]:
+    """File names of the bundled price files."""
     from importlib import resources
 
-    parts = []
     pkg = resources.files("openai_cost") / "data" / "prices"
-    for item in sorted(pkg.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".toml"):
-            origin = f"openai_cost/data/prices/{item.name}"
-            data = _toml_loads(item.read_text(encoding="utf-8"), origin)
-            parts.append((item.name, _parse(data, origin, item.name.removesuffix(".toml"))))
-    return tuple(parts)
+    return tuple(sorted(i.name for i in pkg.iterdir() if i.name.endswith(".toml")))
+
+
+def _bundled_text(name: str) -> str:
+    from importlib import resources
+
+    return (resources.files("openai_cost") / "data" / "prices" / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _bundled_file(name: str) -> _Parsed:
+    """One bundled price file, parsed once per process."""
+    origin = f"openai_cost/data/prices/{name}"
+    return _parse(_toml_loads(_bundled_text(name), origin), origin, name.removesuffix(".toml"))
+
+
+def _bundled_parts() -> tuple[tuple[str, _Parsed], ...]:
+    """Every bundled price file, parsed: (file name, parsed) pairs."""
+    return tuple((name, _bundled_file(name)) for name in _bundled_names())
+
+
+_UPDATED = re.compile(r'^updated\s*=\s*"(\d{4}-\d{2}-\d{2})"', re.MULTILINE)
+
+
+@functools.cache
+def _bundled_updated(name: str) -> date | None:
+    """The ``updated`` date of a bundled file, read from its top-level key without parsing the
+    whole file (the bundled file is the project's own, checked by the tests)."""
+    text = _bundled_text(name)
+    head = text[: text.find("\n[")]  # top-level keys come before the first table
+    m = _UPDATED.search(head)
+    return date.fromisoformat(m.group(1)) if m else None
+
+
+def _read_downloaded(path: Path, name: str) -> _Parsed | None:
+    """A downloaded price file if it is readable and not older than the bundled one, else None
+    (with a `PricingWarning` saying why it is skipped)."""
+    try:
+        down = _parse(
+            _toml_loads(path.read_text(encoding="utf-8"), str(path)),
+            str(path),
+            name.removesuffix(".toml"),
+        )
+    except (OSError, PriceDataError) as e:
+        warnings.warn(f"ignoring downloaded price file {path}: {e}", PricingWarning, stacklevel=3)
+        return None
+    bundled = _bundled_updated(name)
+    if down.updated is None or (bundled is not None and down.updated < bundled):
+        warnings.warn(
+            f"ignoring downloaded price file {path}: updated {down.updated} is older than the "
+            f"bundled data ({bundled})",
+            PricingWarning,
+            stacklevel=3,
+        )
+        return None
+    return down
 
 
 _shared: Catalog | None = None

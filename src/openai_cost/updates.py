@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ._price_file import SCHEMA, PriceFile, _parse, _Parsed, _toml_loads
-from .catalog import _bundled_parts, parse_price_text
+from .catalog import _bundled_parts, _bundled_updated, parse_price_text
 from .errors import PriceDataError, PriceUpdateError
 
 __all__ = [
@@ -229,7 +229,7 @@ def update_prices(
     target = folder / FILE_NAME
     with _locked(folder):
         current = _read_downloaded(target)
-        bundled_updated = _bundled().updated
+        bundled_updated = _bundled_updated(FILE_NAME)
         in_use = current.updated if current is not None else bundled_updated
         if in_use is not None and info.updated < in_use:
             raise PriceUpdateError(
