@@ -122,12 +122,12 @@ def _print_entry(entry: ModelEntry, start: date | None, end: date | None, per_k:
         conf = f", confidence {p.confidence}" if p.confidence else ""
         click.echo(f"  {first}{star} {until}{conf}")
         for label, rates in _tables(p, per_k):
-            parts = [f"{_SHORT.get(k, k)} {v}" for k, v in rates.items()]
-            lines = textwrap.wrap(
-                " · ".join(parts),
-                _WIDTH - 19,
-                break_long_words=False,
-            )
+            # a rate and its label stay on one line: wrap between rates only
+            parts = [f"{_SHORT.get(k, k)} {v}".replace(" ", "\0") for k, v in rates.items()]
+            lines = [
+                line.replace("\0", " ")
+                for line in textwrap.wrap(" · ".join(parts), _WIDTH - 19, break_long_words=False)
+            ]
             for i, line in enumerate(lines):
                 head = f"    {label:<15}" if i == 0 else " " * 19
                 click.echo(head + line)
