@@ -321,6 +321,8 @@ def test_cli_update_status_diff(run, server: Server, home: Path) -> None:  # typ
     code, out, _ = run("prices", "status", "--json")
     rows = json.loads(out)
     assert [(r["kind"], r["in_use"]) for r in rows] == [("bundled", False), ("downloaded", True)]
+    assert rows[1]["updated"] == "2026-12-15" and isinstance(rows[1]["age_days"], int)
+    assert rows[1]["url"] == url
 
     # bundled vs downloaded: exactly the edited rate (6.1 gpt-6.2-sol input 2.00 -> 1.50)
     code, out, err = run("prices", "diff")

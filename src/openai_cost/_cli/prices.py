@@ -141,6 +141,10 @@ def status(as_json: bool) -> None:
             }
         )
     if as_json:
+        today = datetime.now(timezone.utc).date()
+        for r in rows:
+            if r.get("updated") is not None:
+                r["age_days"] = (today - r["updated"]).days
         echo_json(rows)
         return
     click.echo("Price files, in the order they are read (a later file wins):")
