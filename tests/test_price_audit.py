@@ -105,6 +105,7 @@ def test_litellm_reads_suffixes_sizes_and_floats(ll):
     assert sorted(by_id) == [
         "gpt-4o",
         "gpt-5.6-sol",
+        "gpt-5.6-sol-2026-12-01",
         "gpt-image-1",
         "gpt-realtime-whisper",
         "sora-2",
@@ -162,24 +163,30 @@ def test_audit_today(ours, gp, ll):
     # genai-prices: gpt-4o-2024-08-06 6 (input, cached, output, web search, batch in/out),
     # gpt-5.6-sol 7 (in, out, lc in, lc out, threshold, priority in, lc priority in),
     # o3-2025-04-16 2 (in, out), whisper-1 1
-    # litellm: gpt-4o (our dated alias) 5, gpt-5.6-sol 5, whisper-1 1, gpt-realtime-whisper 1
-    assert a.compared == {"genai-prices": 16, "litellm": 12}
+    # litellm: gpt-4o (our dated alias) 5, gpt-5.6-sol 6 (in, out, lc in, threshold,
+    # priority in, 12-hour cache write), whisper-1 1, gpt-realtime-whisper 1
+    assert a.compared == {"genai-prices": 16, "litellm": 13}
     rows = [(d.model, d.dimension, dict(d.peers)) for d in a.disagreements]
     assert rows == [
         # web search: ours 0.01 per call, genai-prices 0.05: x5, the largest gap
         ("gpt-4o-2024-08-06", "web_search_call", {"genai-prices": D("0.05")}),
+        # no 12-hour cache-write rate of ours: billed at the cache-write rate, 5; litellm 10
+        ("gpt-5.6-sol", "cache_write_12h", {"litellm": D("10")}),
         # ours 10 (the pre-cut Fast price), both peers 8
         ("gpt-5.6-sol", "priority.input", {"genai-prices": D("8"), "litellm": D("8")}),
         # ours: long-context standard 8 (no long-context priority table); genai-prices 16
         ("gpt-5.6-sol", "lc.priority.input", {"genai-prices": D("16")}),
     ]
-    assert a.triples() == 4 and a.failed
+    assert a.triples() == 5 and a.failed
+    sol = next(d for d in a.disagreements if d.dimension == "cache_write_12h")
+    assert sol.ours.value == 5 and "billed at cache_write rate" in (sol.ours.derived or "")
     assert a.lacking == {
         "gpt-4o": {"priority.input": {"litellm": D("4.25")}},
-        "gpt-5.6-sol": {"cache_write_12h": {"litellm": D("10")}},
         "gpt-image-1": {"per_image.high/1024x1024": {"litellm": D("0.167")}},
     }
+    # a dated name we only price through the new-snapshot fallback (which warns) is "assumed"
     assert a.unresolved == {
+        "gpt-5.6": {"litellm": ["gpt-5.6-sol-2026-12-01 (assumed)"]},
         "gpt-oss": {"genai-prices": ["gpt-oss-120b"]},
         "sora": {"litellm": ["sora-2"]},
     }
@@ -197,9 +204,10 @@ def test_audit_at_a_past_date(ours, gp, ll):
     rows = {(d.model, d.dimension): d.peers for d in a.disagreements}
     assert rows[("o3-2025-04-16", "input")] == {"genai-prices": D("2")}
     assert rows[("o3-2025-04-16", "output")] == {"genai-prices": D("8")}
-    # gpt-5.6-sol did not exist yet: neither compared nor listed as unresolved
+    # gpt-5.6-sol did not exist yet: neither compared nor listed as unresolved (only the
+    # dated name we price by assumption is)
     assert not any(d.model == "gpt-5.6-sol" for d in a.disagreements)
-    assert "gpt-5.6" not in a.unresolved
+    assert a.unresolved["gpt-5.6"] == {"litellm": ["gpt-5.6-sol-2026-12-01 (assumed)"]}
 
 
 def test_undated_peer_is_skipped_where_our_price_changed_since(ours, gp, ll):
@@ -242,7 +250,7 @@ reason = "no such disagreement: stale"
     sol = next(d for d in a.disagreements if d.dimension == "priority.input")
     assert sol.explained == {"genai-prices": "judged"}
     assert sol.unexplained() == ["litellm"]
-    assert a.triples(explained=True) == 1 and a.triples(explained=False) == 3
+    assert a.triples(explained=True) == 1 and a.triples(explained=False) == 4
     assert [(e.model, e.dimension) for e in a.stale] == [
         ("gpt-4o-2024-08-06", "web_search_call"),
         ("o3-2025-04-16", "input"),
@@ -255,6 +263,7 @@ def test_every_disagreement_explained_passes(ours, gp, ll, tmp_path):
         f'[[explained]]\nmodel = "{m}"\ndimension = "{c}"\npeer = "{p}"\nreason = "r"\n\n'
         for m, c, p in [
             ("gpt-4o-2024-08-06", "web_search_call", "genai-prices"),
+            ("gpt-5.6-sol", "cache_write_12h", "litellm"),
             ("gpt-5.6-sol", "priority.input", "genai-prices"),
             ("gpt-5.6-sol", "priority.input", "litellm"),
             ("gpt-5.6-sol", "lc.priority.input", "genai-prices"),
@@ -267,9 +276,9 @@ def test_every_disagreement_explained_passes(ours, gp, ll, tmp_path):
         today=TODAY,
         explanations=load_explanations(_explained(tmp_path, body)),
     )
-    assert not a.failed and a.stale == [] and a.triples(explained=True) == 4
+    assert not a.failed and a.stale == [] and a.triples(explained=True) == 5
     # explained rows come after unexplained ones; here all are explained, still shown
-    assert "Explained disagreements (4)" in render(a)
+    assert "Explained disagreements (5)" in render(a)
 
 
 @pytest.mark.parametrize(
@@ -303,7 +312,7 @@ def test_report_fits_80_columns_and_json_round_trips(ours, gp, ll):
     a = run_audit(ours, [gp, ll], TODAY, today=TODAY)
     text = render(a, verbose=True)
     assert max(len(line) for line in text.splitlines()) <= 80
-    assert "28 rates compared (genai-prices 16, litellm 12)" in text.replace("\n", " ")
+    assert "29 rates compared (genai-prices 16, litellm 13)" in text.replace("\n", " ")
     line = next(x for x in text.splitlines() if x.startswith("  web_search_call"))
     assert line.split() == ["web_search_call", "0.01", "0.05", "x5", "-"]
     assert text.rstrip().endswith("audit/explained.toml.")
@@ -311,8 +320,8 @@ def test_report_fits_80_columns_and_json_round_trips(ours, gp, ll):
     first = data["disagreements"][0]
     assert first["model"] == "gpt-4o-2024-08-06"
     assert first["peers"]["genai-prices"] == {"rate": "0.05", "ratio": "5", "explained": None}
-    assert data["summary"]["unexplained"] == 4
-    assert data["lacking"]["gpt-5.6-sol"] == {"cache_write_12h": {"litellm": "10.00"}}
+    assert data["summary"]["unexplained"] == 5
+    assert data["lacking"]["gpt-image-1"] == {"per_image.high/1024x1024": {"litellm": "0.167"}}
 
 
 def test_family():
@@ -394,7 +403,7 @@ def test_command_fails_while_a_disagreement_is_unexplained(tmp_path, capsys):
     assert _main("--json", "--explained", str(empty)) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["date"] == "2026-11-29"
-    assert data["summary"]["compared"] == 28 and data["summary"]["unexplained"] == 4
+    assert data["summary"]["compared"] == 29 and data["summary"]["unexplained"] == 5
 
 
 def test_command_passes_once_everything_is_explained(tmp_path, capsys):
@@ -402,6 +411,7 @@ def test_command_passes_once_everything_is_explained(tmp_path, capsys):
         f'[[explained]]\nmodel = "{m}"\ndimension = "{c}"\npeer = "{p}"\nreason = "r"\n\n'
         for m, c, p in [
             ("gpt-4o-2024-08-06", "web_search_call", "genai-prices"),
+            ("gpt-5.6-sol", "cache_write_12h", "litellm"),
             ("gpt-5.6-sol", "priority.input", "genai-prices"),
             ("gpt-5.6-sol", "priority.input", "litellm"),
             ("gpt-5.6-sol", "lc.priority.input", "genai-prices"),
