@@ -57,12 +57,12 @@ bench: ## Run the benchmarks against genai-prices, litellm and tokencost (own ve
 AUDIT_VENV ?= .venv-audit
 .PHONY: audit-prices
 audit-prices: ## Compare our prices with the newest genai-prices and litellm (ARGS="--at DATE --json")
-	test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
-	$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U "pip>=25.1"
-	$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U genai-prices
-	$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U --no-deps litellm
-	$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
-	$(AUDIT_VENV)/bin/python tools/audit_prices.py $(ARGS)
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U "pip>=25.1"
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U genai-prices
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U --no-deps litellm
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@$(AUDIT_VENV)/bin/python tools/audit_prices.py $(ARGS)
 
 .PHONY: clean
 clean: ## Remove the virtual environments and caches
