@@ -54,6 +54,10 @@ HEAVY = (
     "fastapi",
     "starlette",
     "sqlite3",
+    "pyarrow",
+    "duckdb",
+    "pyspark",
+    "orjson",
 )
 
 

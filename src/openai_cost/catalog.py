@@ -679,6 +679,22 @@ class Catalog:
         out.sort(key=lambda m: m.requested or m.model)
         return out
 
+    def to_arrow(self, at: date | datetime | str | None = None) -> tuple[Any, Any]:
+        """The catalog as two `pyarrow.Table` objects, ``(prices, aliases)``, ready to join.
+
+        ``prices`` has one row per (model, period, tier, context band, dimension) with
+        ``since`` (inclusive) and ``until`` (exclusive, null for current rows) and an exact
+        ``price_usd`` (``decimal128(38, 12)``); ``aliases`` maps every name to its model with
+        the dates. The same tables ``openai-cost catalog export`` writes. Needs pyarrow
+        (``pip install "openai-cost[arrow]"``).
+
+        Args:
+            at: only the rows in force on this day (default: every period).
+        """
+        from .table._catalog import arrow_tables
+
+        return arrow_tables(self, None if at is None else to_date(at))
+
     def __iter__(self) -> Iterator[ModelEntry]:
         return iter(self.entries())
 

@@ -21,6 +21,7 @@ _COMMANDS: dict[str, str] = {
     "price": "catalog_cmds:price",
     "models": "catalog_cmds:models",
     "analyze": "analyze:analyze",
+    "catalog": "table_cmds:catalog",
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
