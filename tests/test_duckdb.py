@@ -184,3 +184,46 @@ def test_register_prices_inside_a_connection() -> None:
         "AND p.tier = 'standard' AND p.context = 'short' AND p.dimension = 'input'"
     ).fetchall()
     assert got == [("gpt-4o-2024-08-06", Decimal("2.5"))]
+
+
+def test_readme_sql_join_prices_like_cost_of(tmp_path: Path) -> None:
+    """The README's SQL over the exported Parquet tables gives cost_of's totals."""
+    import re
+
+    from openai_cost import Usage, cost_of
+    from openai_cost.errors import PricingError
+    from openai_cost.table import export_catalog
+
+    readme = (ROOT / "README.md").read_text()
+    sql = re.search(r"```sql\n(WITH rates AS.*?)```", readme, re.S).group(1)
+    export_catalog(str(tmp_path))
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW prices AS SELECT * FROM '{tmp_path}/prices.parquet'")
+    con.execute(f"CREATE VIEW aliases AS SELECT * FROM '{tmp_path}/aliases.parquet'")
+    calls = [
+        ("gpt-4o", "2025-01-08 10:00:00", None, False, 2006, 1920, 300, 0),
+        ("gpt-4o", "2025-01-08 10:00:00", None, True, 2006, 1920, 300, 0),
+        ("GPT-4o-mini", "2025-06-01 00:00:00", None, False, 1000, 0, 10, 0),
+        ("gpt-4o-mini", "2025-06-01 00:00:00", "flex", False, 1000, 0, 10, 0),  # no flex price
+        ("gpt-4.1", "2025-06-01 00:00:00", None, False, 5000, 1000, 700, 0),
+        ("o3", "2025-06-01 00:00:00", "flex", False, 5000, 1000, 700, 200),
+        ("gpt-5.4", "2026-06-01 00:00:00", None, False, 300_000, 0, 2000, 1000),
+        ("gpt-5.4", "2026-06-01 00:00:00", "priority", False, 300_000, 0, 2000, 1000),
+        ("gpt-5.4", "2026-06-01 00:00:00", "flex", False, 3000, 1000, 2000, 1000),
+    ]
+    con.execute(
+        "CREATE TABLE usage (model VARCHAR, created_at TIMESTAMP, service_tier VARCHAR, "
+        "batch BOOLEAN, input_tokens BIGINT, cached_tokens BIGINT, output_tokens BIGINT, "
+        "reasoning_tokens BIGINT)"
+    )
+    con.executemany("INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)", calls)
+    got = con.execute(f"SELECT model, batch, cost_usd FROM ({sql}) ORDER BY ALL").fetchall()
+    want = []
+    for m, at, tier, batch, i, c, o, r in calls:
+        u = Usage(input_tokens=i, cached_tokens=c, output_tokens=o, reasoning_tokens=r)
+        try:
+            want.append((m, batch, cost_of(u, model=m, at=at[:10], tier=tier, batch=batch).total))
+        except PricingError:
+            pass  # the inner join drops it: no rate, no row (never a zero)
+    assert len(want) == len(calls) - 1, want
+    assert sorted(got) == sorted(want)

@@ -6,14 +6,17 @@ from datetime import date
 
 import click
 
-from ._common import date_type, get_catalog, prices_option
+from ._common import date_type, echo_json, get_catalog, json_option, prices_option
 
 __all__ = ["catalog"]
 
 
 @click.group()
 def catalog() -> None:
-    """The price catalog as tables that DuckDB, Spark or a warehouse can join."""
+    """The price catalog as tables that DuckDB, Spark or a warehouse can join.
+
+    export writes them as Parquet, CSV or JSON Lines (--json prints the files written).
+    """
 
 
 @catalog.command()
@@ -30,8 +33,9 @@ def catalog() -> None:
 @click.option(
     "--at", type=date_type, default=None, help="Only the rows in force on this day (YYYY-MM-DD)."
 )
+@json_option
 @prices_option
-def export(directory: str, fmt: str, at: date | None) -> None:
+def export(directory: str, fmt: str, at: date | None, as_json: bool) -> None:
     """Write prices.<ext> and aliases.<ext> into DIRECTORY.
 
     prices: one row per model, period (since inclusive, until exclusive), tier, context band
@@ -52,5 +56,9 @@ def export(directory: str, fmt: str, at: date | None) -> None:
             raise click.ClickException(
                 'Parquet needs pyarrow: pip install "openai-cost[arrow]" (or use --format csv)'
             ) from None
-    for path in export_tables(get_catalog(), directory, fmt, at):
-        click.echo(path)
+    paths = export_tables(get_catalog(), directory, fmt, at)
+    if as_json:
+        echo_json({"prices": paths[0], "aliases": paths[1]})
+    else:
+        for path in paths:
+            click.echo(path)
