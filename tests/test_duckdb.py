@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import warnings
@@ -221,9 +222,8 @@ def test_readme_sql_join_prices_like_cost_of(tmp_path: Path) -> None:
     want = []
     for m, at, tier, batch, i, c, o, r in calls:
         u = Usage(input_tokens=i, cached_tokens=c, output_tokens=o, reasoning_tokens=r)
-        try:
+        # a call cost_of cannot price has no rate row: the inner join drops it, never a zero
+        with contextlib.suppress(PricingError):
             want.append((m, batch, cost_of(u, model=m, at=at[:10], tier=tier, batch=batch).total))
-        except PricingError:
-            pass  # the inner join drops it: no rate, no row (never a zero)
     assert len(want) == len(calls) - 1, want
     assert sorted(got) == sorted(want)
