@@ -155,12 +155,20 @@ def _resolve(
         g.reason = str(e)
         return g
     period = mp.period
-    # the rates depend on the entry, period, tier and image key only: share them
-    shared_key = (mp.model, id(period), tname, batch, image_key)
+    # the rates depend on the entry, its period (the catalog-wide tool fees merged into its
+    # standard rates change with the day), the tier and the image key only: share them
+    shared_key = (
+        mp.model,
+        period.since,
+        frozenset(period.standard.items()),
+        tname,
+        batch,
+        image_key,
+    )
     hit = shared.get(shared_key)
     if hit is not None:
         return hit[1]
-    shared[shared_key] = (period, g)  # the period is kept so that its id is not reused
+    shared[shared_key] = (period, g)
     g.model = mp.model
     g.since = period.since
     lc = period.long_context
@@ -282,8 +290,8 @@ class Kernel:
         t = col.type
         if not (pa.types.is_integer(t) or pa.types.is_null(t)):
             raise TypeError(f"usage column {name!r} must hold whole numbers, got {t}")
-        col = pc.fill_null(col.cast(pa.int64()), 0)
-        return col
+        col = col.cast(pa.int64())
+        return pc.fill_null(col, 0) if col.null_count else col
 
     def _days(self, rb: Any) -> Any:
         """Days since 1970-01-01 (UTC) of the ``at`` column; undated rows: today."""
@@ -348,10 +356,11 @@ class Kernel:
         reason = rb.column(ri).cast(pa.string()) if ri >= 0 else pa.nulls(n, pa.string())
 
         def put(mask: Any, msg: Any) -> None:
+            """Give rows in ``mask`` without a reason yet ``msg`` (built only if needed)."""
             nonlocal reason
             mask = pc.and_kleene(mask, pc.is_null(reason))
             if pc.any(mask).as_py():
-                reason = pc.if_else(mask, msg, reason)
+                reason = pc.if_else(mask, msg() if callable(msg) else msg, reason)
 
         def text(*parts: Any) -> Any:
             return pc.binary_join_element_wise(
@@ -362,7 +371,10 @@ class Kernel:
         for name in USAGE_COUNT_FIELDS:
             c = counts[name]
             if c is not None:
-                put(pc.less(c, 0), text(f"{name} must be >= 0, got ", c.cast(pa.string())))
+                put(
+                    pc.less(c, 0),
+                    lambda c=c, name=name: text(f"{name} must be >= 0, got ", c.cast(pa.string())),
+                )
         seconds_ms = None
         si = rb.schema.get_field_index("audio_seconds")
         if si >= 0:
@@ -374,12 +386,14 @@ class Kernel:
             dec = pc.fill_null(dec, Decimal(0))
             put(
                 pc.less(dec, Decimal(0)),
-                text("audio_seconds must be a finite number >= 0, got ", secs_txt),
+                lambda: text("audio_seconds must be a finite number >= 0, got ", secs_txt),
             )
             ms = dec.cast(pa.decimal128(38, 3), safe=False)
             put(
                 pc.not_equal(ms.cast(pa.decimal128(38, 9)), dec),
-                text("audio_seconds finer than a millisecond cannot be priced here: ", secs_txt),
+                lambda: text(
+                    "audio_seconds finer than a millisecond cannot be priced here: ", secs_txt
+                ),
             )
             seconds_ms = ms.view(pa.decimal128(38, 0)).cast(pa.int64())
         for tool in TOOL_COLUMNS:
@@ -387,7 +401,9 @@ class Kernel:
             if c is not None:
                 put(
                     pc.less(c, 0),
-                    text(f"tool_calls[{tool!r}] must be >= 0, got ", c.cast(pa.string())),
+                    lambda c=c, tool=tool: text(
+                        f"tool_calls[{tool!r}] must be >= 0, got ", c.cast(pa.string())
+                    ),
                 )
 
         zero = pa.scalar(0, pa.int64())
@@ -457,7 +473,7 @@ class Kernel:
             b = zero if b is None else b
             put(
                 pc.greater(a, b),
-                text(
+                lambda a=a, b=b, small=small, big=big: text(
                     f"contradictory usage: {small} (",
                     a.cast(pa.string()),
                     f") > {big} (",
@@ -542,7 +558,9 @@ class Kernel:
 
         resolved = pc.take(pa.array([g.model for g in groups], pa.string()), gid)
         since = pc.take(pa.array([g.since for g in groups], pa.date32()), gid)
-        put(pc.is_valid(gid), pc.take(pa.array([g.reason for g in groups], pa.string()), gid))
+        group_reasons = [g.reason for g in groups]
+        if any(r is not None for r in group_reasons):
+            put(pc.is_valid(gid), pc.take(pa.array(group_reasons, pa.string()), gid))
 
         # long context: input strictly above the group's threshold
         plan_id = pc.multiply(gid, 2)
@@ -552,9 +570,9 @@ class Kernel:
             long_ctx = pc.fill_null(pc.greater(i_tok, thr), False)
             plan_id = pc.add(plan_id, long_ctx.cast(pa.int64()))
         plans = [p for g in groups for p in g.plans]
-        put(
-            pc.is_valid(plan_id), pc.take(pa.array([p.reason for p in plans], pa.string()), plan_id)
-        )
+        plan_reasons = [p.reason for p in plans]
+        if any(r is not None for r in plan_reasons):
+            put(pc.is_valid(plan_id), pc.take(pa.array(plan_reasons, pa.string()), plan_id))
 
         # ---- 3. exclusive buckets x rates, in pricing order
         if wide:
@@ -587,7 +605,7 @@ class Kernel:
             rate_arr = pa.array(rates, pa.int64())
             rate = pc.take(rate_arr, plan_id)
             if rate_arr.null_count:
-                put(pc.and_(pc.is_null(rate), pc.not_equal(count, 0)), errors())
+                put(pc.and_(pc.is_null(rate), pc.not_equal(count, 0)), errors)
                 rate = pc.fill_null(rate, 0)
             return mul(count, rate)
 
@@ -661,13 +679,15 @@ class Kernel:
                 )
 
         # ---- 4. to exact decimals; unpriced rows have no cost
-        unpriced = pc.is_valid(reason)
+        unpriced = pc.is_valid(reason) if reason.null_count != n else None
 
         def money(units: Any) -> Any:
             if units is None:
                 units = pa.array([0] * n, pa.int64()) if n else pa.array([], pa.int64())
-            dec = units.cast(pa.decimal128(38, 0))
-            return pc.if_else(unpriced, pa.scalar(None, self.money), dec.view(self.money))
+            dec = units.cast(pa.decimal128(38, 0)).view(self.money)
+            if unpriced is None:
+                return dec
+            return pc.if_else(unpriced, pa.scalar(None, self.money), dec)
 
         cin, cout, cfees = totals["input"], totals["output"], totals["fees"]
         ctotal = None
