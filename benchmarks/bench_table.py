@@ -225,21 +225,21 @@ import os, sys, time
 os.environ["PYSPARK_PYTHON"] = sys.executable
 from pyspark.sql import SparkSession, functions as F
 from openai_cost.spark import price
-rows, cores = int(sys.argv[1]), int(sys.argv[2])
+rows, cores, MODELS = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(",")
 spark = (SparkSession.builder.master(f"local[{cores}]").config("spark.ui.enabled", "false")
          .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
          .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "2g")
          .getOrCreate())
 spark.sparkContext.setLogLevel("ERROR")
-models = F.array(*[F.lit(m) for m in %r])
+models = F.array(*[F.lit(m) for m in MODELS])
 df = (spark.range(rows, numPartitions=8)
-      .withColumn("model", F.element_at(models, (F.col("id") %% 5 + 1).cast("int")))
-      .withColumn("created_at", F.timestamp_seconds(F.lit(1756684800) + F.col("id") %% 31536000))
-      .withColumn("input_tokens", 100 + F.col("id") * 7919 %% 8000)
-      .withColumn("cached_tokens", F.when(F.col("id") %% 3 == 0, 0).otherwise(64))
-      .withColumn("output_tokens", 5 + F.col("id") * 104729 %% 2000)
+      .withColumn("model", F.element_at(models, (F.col("id") % 5 + 1).cast("int")))
+      .withColumn("created_at", F.timestamp_seconds(F.lit(1756684800) + F.col("id") % 31536000))
+      .withColumn("input_tokens", 100 + F.col("id") * 7919 % 8000)
+      .withColumn("cached_tokens", F.when(F.col("id") % 3 == 0, 0).otherwise(64))
+      .withColumn("output_tokens", 5 + F.col("id") * 104729 % 2000)
       .withColumn("reasoning_tokens", F.lit(0).cast("long"))
-      .withColumn("batch", F.col("id") %% 10 == 0))
+      .withColumn("batch", F.col("id") % 10 == 0))
 df.write.format("noop").mode("overwrite").save()  # warm-up: JVM, workers, generator
 t = time.perf_counter()
 df.write.format("noop").mode("overwrite").save()
@@ -248,7 +248,7 @@ t = time.perf_counter()
 price(df).write.format("noop").mode("overwrite").save()
 print(time.perf_counter() - t, gen)
 spark.stop()
-""" % (MODELS,)
+"""
 
 
 def bench_spark(rows: int, repeat: int) -> None:
@@ -257,7 +257,7 @@ def bench_spark(rows: int, repeat: int) -> None:
     for _ in range(repeat):
         for cores in (1, 2):
             out = subprocess.run(
-                [sys.executable, "-c", _SPARK, str(rows), str(cores)],
+                [sys.executable, "-c", _SPARK, str(rows), str(cores), ",".join(MODELS)],
                 check=True,
                 capture_output=True,
                 text=True,
