@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import catalog, to_date
 from .errors import UsageError
+from .usage import CHAT_COMPLETION_DETAIL_KEYS, CHAT_PROMPT_DETAIL_KEYS, CHAT_USAGE_KEYS
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -175,21 +176,10 @@ _BODY = (
     "usage.completion_tokens_details.accepted_prediction_tokens",
     "usage.completion_tokens_details.rejected_prediction_tokens",
 )
-_FAST_TOP = (
-    "prompt_tokens",
-    "completion_tokens",
-    "total_tokens",
-    "prompt_tokens_details",
-    "completion_tokens_details",
-)
-_FAST_PD = ("cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens")
-_FAST_CD = (
-    "reasoning_tokens",
-    "audio_tokens",
-    "accepted_prediction_tokens",
-    "rejected_prediction_tokens",
-    "text_tokens",
-)
+# the key sets the default engine's fast path accepts: one definition, in the usage wing
+_FAST_TOP = tuple(sorted(CHAT_USAGE_KEYS))
+_FAST_PD = tuple(sorted(CHAT_PROMPT_DETAIL_KEYS))
+_FAST_CD = tuple(sorted(CHAT_COMPLETION_DETAIL_KEYS))
 
 
 def _paths() -> list[str]:
@@ -394,7 +384,7 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
 
 
 def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
-    from .summary import Record
+    from .summary import Item
 
     records = 0
     duckdb = _duckdb()
@@ -436,7 +426,7 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
                 obj: Any = json.loads(text)
             except ValueError as e:
                 obj = UsageError(f"not valid JSON (truncated?): {e}")
-            agg.add(obj, Record(path, row["first"], obj))
+            agg.add(obj, Item(path, row["first"], obj))
     return records
 
 

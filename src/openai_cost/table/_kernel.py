@@ -31,7 +31,17 @@ from typing import TYPE_CHECKING, Any
 from ..catalog import catalog, to_date
 from ..errors import OpenAICostError, PricingError
 from ..pricing import _MTOK, _plan, normalize_tier
-from ..types import FEE_DIMENSIONS, USAGE_COUNT_FIELDS
+from ..types import (
+    _FIELD_KEY,
+    _SUBSET_CHECKS,
+    _SUM_CHECKS,
+    BUCKETS,
+    FEE_DIMENSIONS,
+    USAGE_COUNT_FIELDS,
+)
+from ..types import (
+    _PLAN as _TREE_PLAN,
+)
 from ._arrow import require_pyarrow
 from ._catalog import PRICE_SCALE
 
@@ -58,17 +68,8 @@ TOOL_COLUMNS: tuple[str, ...] = tuple(
 
 _UNIT = Decimal(1).scaleb(-PRICE_SCALE)
 _EPOCH = date(1970, 1, 1)
-_INPUT_BUCKETS = (
-    "cached_audio_input",
-    "cached_image_input",
-    "cached_input",
-    "cache_write",
-    "audio_input",
-    "image_input",
-    "input",
-)
-_OUTPUT_BUCKETS = ("audio_output", "image_output", "reasoning", "output")
-_BUCKETS = _INPUT_BUCKETS + _OUTPUT_BUCKETS
+_BUCKETS = tuple(b.key for b in BUCKETS)  # pricing order: most specific first, input first
+_INPUT_BUCKETS = frozenset(_BUCKETS[: _BUCKETS.index("input") + 1])
 _MS_PER_MINUTE = 60_000
 
 
@@ -230,6 +231,26 @@ def _resolve(
                 else (None, _inexact(mp.model, "image", per_image[image_key], "image"))
             )
     return g
+
+
+def _contradiction(small: str, a: Any, big: str, b: Any) -> Any:
+    """The message `Usage` raises for ``small > big``, row by row (built when called)."""
+    pa, pc = require_pyarrow()
+
+    def text(x: Any) -> Any:
+        return pa.scalar("0") if x is None else x.cast(pa.string())
+
+    def build() -> Any:
+        return pc.binary_join_element_wise(
+            pa.scalar(f"contradictory usage: {small} ("),
+            text(a),
+            pa.scalar(f") > {big} ("),
+            text(b),
+            pa.scalar(f"); {small} must be a subset of {big}"),
+            "",
+        )
+
+    return build
 
 
 class _Overflow(Exception):
@@ -423,64 +444,27 @@ class Kernel:
             return out
 
         c = counts
-        i_tok, o_tok = c["input_tokens"], c["output_tokens"]
-        cached, write = c["cached_tokens"], c["cache_write_tokens"]
-        a_in, c_a = c["audio_input_tokens"], c["cached_audio_tokens"]
-        im_in, c_im = c["image_input_tokens"], c["cached_image_tokens"]
-        reasoning, a_out = c["reasoning_tokens"], c["audio_output_tokens"]
-        im_out, rejected = c["image_output_tokens"], c["rejected_prediction_tokens"]
-        checks = (
-            ("cached_tokens", cached, "input_tokens", i_tok),
-            ("cached_tokens + cache_write_tokens", add(cached, write), "input_tokens", i_tok),
-            ("audio_input_tokens", a_in, "input_tokens", i_tok),
-            ("image_input_tokens", im_in, "input_tokens", i_tok),
-            (
-                "audio_input_tokens + image_input_tokens",
-                add(a_in, im_in),
-                "input_tokens",
-                i_tok,
-            ),
-            ("cached_audio_tokens", c_a, "cached_tokens", cached),
-            ("cached_audio_tokens", c_a, "audio_input_tokens", a_in),
-            ("cached_image_tokens", c_im, "cached_tokens", cached),
-            ("cached_image_tokens", c_im, "image_input_tokens", im_in),
-            (
-                "cached_audio_tokens + cached_image_tokens",
-                add(c_a, c_im),
-                "cached_tokens",
-                cached,
-            ),
-            (
-                "cached_tokens + cache_write_tokens + uncached audio and image input",
-                add(cached, write, sub(a_in, c_a), sub(im_in, c_im)),
-                "input_tokens",
-                i_tok,
-            ),
-            ("reasoning_tokens", reasoning, "output_tokens", o_tok),
-            ("audio_output_tokens", a_out, "output_tokens", o_tok),
-            ("image_output_tokens", im_out, "output_tokens", o_tok),
-            (
-                "reasoning_tokens + audio_output_tokens + image_output_tokens",
-                add(reasoning, a_out, im_out),
-                "output_tokens",
-                o_tok,
-            ),
-            ("rejected_prediction_tokens", rejected, "output_tokens", o_tok),
-        )
-        for small, a, big, b in checks:
+        i_tok = c["input_tokens"]
+        # the bucket tree's checks, in Usage's order: every part within its whole, then the
+        # exclusive count of every bucket with parts >= 0 (types declares both, once)
+        for small, big in _SUBSET_CHECKS:
+            a, b = c[small], c[big]
             if a is None:
                 continue
-            b = zero if b is None else b
+            put(pc.greater(a, zero if b is None else b), _contradiction(small, a, big, b))
+        excl: dict[str, Any] = {}
+        for key, field_, inside in _TREE_PLAN:
+            excl[key] = sub(c[field_], *(excl[k] for k in inside))
+        for whole, members in _SUM_CHECKS:
+            x = excl[_FIELD_KEY[whole]]
+            if x is None:
+                continue
+            w = c[whole]
             put(
-                pc.greater(a, b),
-                lambda a=a, b=b, small=small, big=big: text(
-                    f"contradictory usage: {small} (",
-                    a.cast(pa.string()),
-                    f") > {big} (",
-                    b.cast(pa.string()) if not isinstance(b, pa.Scalar) else "0",
-                    f"); {small} must be a subset of {big}",
-                ),
+                pc.less(x, 0),
+                _contradiction(members, sub(w, x), whole, w),
             )
+        buckets = excl
         images = c["images"]
         image_key = None
         if images is not None and pc.any(pc.greater(images, 0)).as_py():
@@ -533,10 +517,10 @@ class Kernel:
             v, b = divmod(v, 2)
             v, t = divmod(v, len(tiers))
             m, d = divmod(v, len(days))
-            key = (models[m], days[d], tiers[t], bool(b), img_keys[ik])
-            g = self.groups.get(key)
+            gkey = (models[m], days[d], tiers[t], bool(b), img_keys[ik])
+            g = self.groups.get(gkey)
             if g is None:
-                g = self.groups[key] = _resolve(
+                g = self.groups[gkey] = _resolve(
                     self.cat,
                     models[m],
                     _EPOCH + timedelta(days=days[d]),
@@ -609,19 +593,6 @@ class Kernel:
                 rate = pc.fill_null(rate, 0)
             return mul(count, rate)
 
-        buckets = {
-            "cached_audio_input": c_a,
-            "cached_image_input": c_im,
-            "cached_input": sub(cached, c_a, c_im),
-            "cache_write": write,
-            "audio_input": sub(a_in, c_a),
-            "image_input": sub(im_in, c_im),
-            "input": sub(i_tok, cached, write, sub(a_in, c_a), sub(im_in, c_im)),
-            "audio_output": a_out,
-            "image_output": im_out,
-            "reasoning": reasoning,
-            "output": sub(o_tok, a_out, im_out, reasoning),
-        }
         totals: dict[str, Any] = {"input": None, "output": None, "fees": None}
         for key in _BUCKETS:
             count = buckets[key]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import FailedRequestError, OpenAICostError
 from ..types import USAGE_COUNT_FIELDS
+from ..usage import USAGE_EVENTS, extract_usage, iter_records
 from ._arrow import require_pyarrow
 from ._kernel import TOOL_COLUMNS
 
@@ -32,21 +33,6 @@ USAGE_TABLE_COLUMNS: tuple[str, ...] = (
     "unpriced_reason",
 )
 """Columns of the table `from_records` builds, in order."""
-
-# stream pieces that carry no usage of their own (their stream's last event does)
-_USAGE_EVENTS = frozenset(
-    {
-        "response.completed",
-        "response.incomplete",
-        "response.failed",
-        "response.done",
-        "speech.audio.done",
-        "transcript.text.done",
-        "image_generation.completed",
-        "image_edit.completed",
-        "conversation.item.input_audio_transcription.completed",
-    }
-)
 
 
 def _schema() -> Any:
@@ -77,12 +63,10 @@ def _is_stream_part(obj: Any) -> bool:
     if obj.get("object") == "chat.completion.chunk":
         return True
     typ = obj.get("type")
-    return obj.get("object") is None and isinstance(typ, str) and typ not in _USAGE_EVENTS
+    return obj.get("object") is None and isinstance(typ, str) and typ not in USAGE_EVENTS
 
 
 def _items(sources: Iterable[Any]) -> Iterator[tuple[str, int, Any]]:
-    from ..summary import iter_records
-
     n = 0
     for src in sources:
         if isinstance(src, (str, os.PathLike)):
@@ -94,8 +78,6 @@ def _items(sources: Iterable[Any]) -> Iterator[tuple[str, int, Any]]:
 
 
 def _row(source: str, line: int, obj: Any) -> dict[str, Any] | None:
-    from ..usage import extract_usage
-
     row: dict[str, Any] = {"source": source, "line": line}
     if isinstance(obj, Exception):
         row["unpriced_reason"] = str(obj)
