@@ -385,6 +385,9 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
 
 def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
     from .summary import Item
+    from .usage._files import _orjson_loads
+
+    fast_loads = _orjson_loads()
 
     records = 0
     duckdb = _duckdb()
@@ -422,10 +425,14 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
             text = row["j"]
             if row["first"] != last or ends_with_newline:
                 text += "\n"  # as the default reader reads it: error positions count it
-            try:
-                obj: Any = json.loads(text)
-            except ValueError as e:
-                obj = UsageError(f"not valid JSON (truncated?): {e}")
+            obj: Any
+            try:  # parsed as the default reader parses a line: orjson, then json
+                obj = fast_loads(text.encode("utf-8"))
+            except ValueError:
+                try:
+                    obj = json.loads(text)
+                except ValueError as e:
+                    obj = UsageError(f"not valid JSON (truncated?): {e}")
             agg.add(obj, Item(path, row["first"], obj))
     return records
 

@@ -127,9 +127,10 @@ def _read(
 def _orjson_loads() -> Callable[[bytes], Any]:
     """orjson's ``loads`` (2-3x faster than json's), imported on first use.
 
-    It accepts a subset of what json accepts (no NaN, no integers beyond 64 bits, no lone
-    surrogates) and gives the same values; a line it refuses is read again by json, so results
-    and error messages are json's. Without orjson, json's own ``loads`` of the decoded line.
+    It accepts a subset of what json accepts (no NaN, no lone surrogates) and gives the same
+    values, except integers beyond 64 bits, which it reads as floats (a token count that large
+    is then reported as not a whole number, never priced). A line it refuses is read again by
+    json, so error messages are json's. Without orjson, json's ``loads`` of the decoded line.
     """
     try:
         import orjson
