@@ -467,6 +467,7 @@ class Catalog:
         self._aliases: dict[str, _Alias] = {}
         self._tool_fees: list[_ToolFees] = []
         self._cache: dict[tuple[str, date], ModelPrice] = {}
+        self._shared: dict[tuple[str, date, int, str], ModelPrice] = {}
         for f in files:
             self.load(f)
 
@@ -513,6 +514,7 @@ class Catalog:
             self._aliases[key] = a
         self._tool_fees = sorted([*self._tool_fees, *fees], key=lambda f: f.since)
         self._cache.clear()
+        self._shared.clear()
 
     def _add_entry(self, e: ModelEntry) -> None:
         old = self._entries.get(e.id)
@@ -583,18 +585,24 @@ class Catalog:
             raise UnknownModelError(
                 f"{model} (no price before {first.isoformat()}; asked for {day.isoformat()})"
             )
-        period = self._with_tool_fees(period, day)
-        mp = ModelPrice(
-            model=entry.id,
-            provider=entry.provider,
-            period=period,
-            requested=requested if requested != entry.id else None,
-            encoding=entry.encoding,
-            max_output_tokens=entry.max_output_tokens,
-            context_window=entry.context_window,
-            fine_tuned=entry.fine_tuned,
-        )
-        if len(self._cache) > 4096:
+        # every day of one stretch of constant rates shares one ModelPrice (and so one set of
+        # pricing's memoised rate plans): the period, and the tool fees in force that day
+        fee_stretch = sum(1 for f in self._tool_fees if f.since <= day)
+        shared_key = (entry.id, period.since, fee_stretch, requested)
+        mp = self._shared.get(shared_key)
+        if mp is None:
+            mp = ModelPrice(
+                model=entry.id,
+                provider=entry.provider,
+                period=self._with_tool_fees(period, day),
+                requested=requested if requested != entry.id else None,
+                encoding=entry.encoding,
+                max_output_tokens=entry.max_output_tokens,
+                context_window=entry.context_window,
+                fine_tuned=entry.fine_tuned,
+            )
+            self._shared[shared_key] = mp
+        if len(self._cache) > 65536:
             self._cache.clear()
         self._cache[key] = mp
         return mp
