@@ -82,6 +82,7 @@ def random_rows(n: int, seed: int) -> list[dict[str, Any]]:
             output_tokens=out,
             cached_tokens=cached_text + c_a + c_im,
             cache_write_tokens=write,
+            cache_write_12h_tokens=_count(rng, write) if write else 0,
             audio_input_tokens=a_in,
             cached_audio_tokens=c_a,
             image_input_tokens=im_in,

@@ -58,6 +58,9 @@ HEAVY = (
     "duckdb",
     "pyspark",
     "orjson",
+    # prices update only: urllib and http.client load when an update runs
+    "urllib.request",
+    "http.client",
 )
 
 

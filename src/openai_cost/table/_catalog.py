@@ -61,6 +61,7 @@ _TIERS = (
     ("batch", "default", True),
     ("flex", "flex", False),
     ("priority", "priority", False),
+    ("ultrafast", "ultrafast", False),
 )
 _TOKEN_UNIT = "1M tokens"
 

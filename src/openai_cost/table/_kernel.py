@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..catalog import catalog, to_date
 from ..errors import OpenAICostError, PricingError
-from ..pricing import _MTOK, _plan, normalize_tier
+from ..pricing import _MTOK, _OWN_TABLE, _plan, normalize_tier
 from ..types import (
     _FIELD_KEY,
     _SUBSET_CHECKS,
@@ -147,7 +147,7 @@ def _resolve(
         return g
     try:
         tname = normalize_tier(tier)
-        if batch and (tname == "flex" or tname == "priority"):
+        if batch and tname in _OWN_TABLE:
             raise PricingError(
                 f"batch=True cannot be combined with tier {tier!r}: Batch API calls have no "
                 "service tier"
