@@ -65,7 +65,9 @@ def price(
         model, at, tier, batch: names of the model, time (timestamp, date, ISO string or epoch
             seconds), ``service_tier`` and Batch flag columns.
         price_files: TOML price files (read here, on the driver) to add to the bundled catalog
-            on the executors: negotiated prices, custom models.
+            on the executors: negotiated prices, custom models. The executors price with the
+            bundled data and these files only (not the driver's ``OPENAI_COST_PRICES`` or
+            downloaded price files), so every node uses the same prices.
         today: the day undated rows are priced at (default: today on the driver, UTC).
 
     Returns:
