@@ -95,9 +95,9 @@ def test_chat_stream_gets_usage_added(server: FakeOpenAI, ledger: Any, prices: C
     chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))
     sent = server.requests[n].body
     assert sent["stream_options"] == {"include_usage": True}
-    # the SDK yields the usage chunk too: choices == [] (documented in tracking.py)
-    assert chunks[-1].choices == [] and chunks[-1].usage is not None
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    # the usage chunk is read by tracking and kept from the caller, who did not ask for it
+    assert all(c.choices and c.usage is None for c in chunks)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert text == "The weather in"
     [rec] = rows(ledger, tag=tag)
     assert rec.status == "ok"

@@ -1,0 +1,143 @@
+"""A stream left unfinished never hangs the process and never loses its row.
+
+Each case runs a small program in a subprocess (the real ``openai`` SDK against the local
+server) that abandons a tracked stream: breaks out of it and closes it, drops it inside a
+function (garbage-collected), raises inside the loop (uncaught), or keeps it open in a global
+until the interpreter exits. The program must exit on its own within the timeout, and the ledger
+must then hold the stream's ``status="incomplete"`` row, with nothing logged about a closed
+ledger or a row that could not be queued.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from _tracking_helpers import server
+from fake_openai_server import FakeOpenAI
+
+__all__ = ["server"]  # fixture used by name
+
+EXIT_TIMEOUT_S = 30  # a hang, not a slow machine: the program itself runs in about a second
+
+_SYNC = """
+def start(how):
+    with openai_cost.session(tags={"how": how}):
+        return client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True,
+                                              extra_headers={"x-fake-chunks": "500"})
+
+def collected():  # the stream is garbage once this returns (the SDK's stream is a cycle)
+    for _ in start("collected"):
+        break
+
+closed = start("closed")
+for _ in closed:
+    break
+closed.close()
+collected()
+kept_open = start("open")
+for _ in kept_open:
+    break
+print("program done", flush=True)
+if ENDING == "exception":
+    for ch in start("exception"):
+        raise RuntimeError("the caller's own bug")
+"""
+
+_ASYNC = """
+import asyncio
+kept = []
+
+async def start(how):
+    with openai_cost.session(tags={"how": how}):
+        return await client.chat.completions.create(model="gpt-4o-mini", messages=HELLO,
+                                                    stream=True,
+                                                    extra_headers={"x-fake-chunks": "500"})
+
+async def main():
+    closed = await start("closed")
+    async for _ in closed:
+        break
+    await closed.close()
+    async for _ in await start("collected"):  # dropped when main() returns
+        break
+    kept.append(await start("open"))
+    async for _ in kept[0]:
+        break
+    print("program done", flush=True)
+    if ENDING == "exception":
+        async for ch in await start("exception"):
+            raise RuntimeError("the caller's own bug")
+
+asyncio.run(main())
+"""
+
+_HEAD = """
+import os, openai, openai_cost
+ENDING = {ending!r}
+HELLO = [{{"role": "user", "content": "Weather?"}}]
+kw = {{}}
+if {explicit!r}:
+    kw["ledger"] = openai_cost.Ledger({url!r})
+client = openai_cost.track(openai.{cls}(base_url={base_url!r}, api_key="test"),
+                           tags={{"run": "exit"}}, **kw)
+"""
+
+
+def _run(tmp_path: Path, srv: FakeOpenAI, *, ending: str, explicit: bool, is_async: bool) -> Any:
+    url = f"sqlite:///{tmp_path / 'explicit.db'}"
+    head = _HEAD.format(
+        ending=ending,
+        explicit=explicit,
+        url=url,
+        cls="AsyncOpenAI" if is_async else "OpenAI",
+        base_url=srv.base_url,
+    )
+    program = textwrap.dedent(head) + textwrap.dedent(_ASYNC if is_async else _SYNC)
+    home = tmp_path / "home"
+    env = {"OPENAI_COST_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", program],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=EXIT_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"the program did not exit within {EXIT_TIMEOUT_S} s: {e.stderr!r}")
+    from openai_cost.ledger import Ledger
+
+    led = Ledger(url if explicit else f"sqlite:///{home / 'ledger.db'}")
+    try:
+        records = [r for r in led.records() if r.tags.get("run") == "exit"]
+    finally:
+        led.close()
+    return done, records
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("explicit", [False, True], ids=["default-ledger", "explicit-ledger"])
+@pytest.mark.parametrize("ending", ["normal", "exception"])
+def test_abandoned_streams_exit_promptly_with_their_rows(
+    ending: str, explicit: bool, is_async: bool, server: FakeOpenAI, tmp_path: Path
+) -> None:
+    done, records = _run(tmp_path, server, ending=ending, explicit=explicit, is_async=is_async)
+    assert "program done" in done.stdout, done.stderr
+    if ending == "exception":
+        assert done.returncode == 1 and "the caller's own bug" in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+    assert "openai-cost" not in done.stderr and "ledger" not in done.stderr.lower(), done.stderr
+    hows = ["closed", "collected", "open"] + (["exception"] if ending == "exception" else [])
+    assert sorted(r.tags["how"] for r in records) == sorted(hows), done.stderr
+    for rec in records:
+        assert rec.status == "incomplete", rec
+        assert rec.model == "gpt-4o-mini-2024-07-18"
+        assert rec.cost is None and "before its usage" in (rec.unpriced_reason or "")
