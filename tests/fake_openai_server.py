@@ -16,7 +16,9 @@ Tests steer a request with headers (``extra_headers=`` in the SDK):
 * ``x-fake-model: name`` the model the body reports;
 * ``x-fake-chunks: N`` content chunks of a stream (default 3);
 * ``x-fake-body: malformed`` a 200 whose body is not JSON;
-* ``x-fake-delay-ms: N`` wait N milliseconds before answering.
+* ``x-fake-delay-ms: N`` wait N milliseconds before answering;
+* ``x-fake-encoding: gzip`` compress a JSON or audio body (``Content-Encoding: gzip``), as
+  api.openai.com does for the bodies of calls that do not stream.
 
 Every request is kept in `FakeOpenAI.requests` (path, headers, parsed JSON body).
 """
@@ -24,6 +26,7 @@ Every request is kept in `FakeOpenAI.requests` (path, headers, parsed JSON body)
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import struct
 import threading
@@ -155,6 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_raw(
         self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None
     ) -> None:
+        if self.headers.get("x-fake-encoding") == "gzip":  # as api.openai.com compresses JSON
+            data = gzip.compress(data)
+            headers = {**(headers or {}), "Content-Encoding": "gzip"}
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))

@@ -905,3 +905,24 @@ def test_untracked_post_endpoints_pass_through(server: FakeOpenAI, ledger: Any) 
     with pytest.raises(openai.NotFoundError):  # the local server has no moderations
         client.moderations.create(input="hello")
     assert rows(ledger, tag=tag) == []
+
+
+def test_compressed_bodies_are_priced(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    # api.openai.com compresses the JSON of calls that do not stream; the SDK decodes it, and
+    # so must tracking's copy, else every such call would be stored unpriced
+    tag = run_tag()
+    client = openai_cost.track(
+        _client(server, default_headers={"x-fake-encoding": "gzip"}),
+        ledger=ledger,
+        tags={"run": tag},
+        prices=prices,
+    )
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=HELLO)
+    assert raw.headers["content-encoding"] == "gzip"
+    assert raw.parse().usage is not None
+    client.responses.create(model="gpt-4o-mini", input="Weather in San Francisco?")
+    client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
+    recs = rows(ledger, tag=tag)
+    assert [r.unpriced_reason for r in recs] == [None, None, None]
+    # text-embedding-3-small: 2 inputs x 4 tokens at $0.02 per 1M (openai-billing.md 3.8)
+    assert [r.total_usd for r in recs] == [MINI_CHAT, MINI_RESPONSES, Decimal("0.00000016")]

@@ -128,7 +128,7 @@ class _SyncTapBase:
             self._att.finish(
                 self._status,
                 self._headers,
-                b"".join(self._buf),
+                _decoded(self._headers, b"".join(self._buf)),
                 complete=self._complete,
                 request_body=self._req,
             )
@@ -138,6 +138,20 @@ class _SyncTapBase:
             return
         with contextlib.suppress(Exception):
             self._done()
+
+
+def _decoded(headers: Any, body: bytes) -> bytes:
+    """The body as the SDK reads it: the copy holds the bytes as sent, compressed when the
+    server compressed them (api.openai.com compresses the JSON of calls that do not stream)."""
+    encoding = headers.get("content-encoding", "identity")
+    if not body or encoding in ("", "identity"):
+        return body
+    try:  # httpx's own decoders, through its public API
+        mod = httpx_module(headers)
+        out: bytes = mod.Response(200, headers={"content-encoding": encoding}, content=body).read()
+    except Exception:  # cut short (an abandoned response) or unknown: the raw bytes, unread
+        return body
+    return out
 
 
 def _hideable(response: Any) -> bool:
