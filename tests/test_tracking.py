@@ -539,15 +539,23 @@ def test_broken_default_ledger_does_not_break_the_call(
     monkeypatch.setenv("OPENAI_COST_HOME", str(blocker / "home"))
     monkeypatch.setattr(ledger_mod, "_DEFAULT", [])
     monkeypatch.setattr(ledger_mod, "_DEFAULT_FAILED", [])
+    from openai_cost import Budget
+
     client = openai_cost.track(_client(server), prices=prices)
+    budgeted = openai_cost.track(
+        _client(server), prices=prices, budget=Budget(Decimal("0.000001"), period="day")
+    )
     with (
         caplog.at_level(logging.WARNING, logger="openai_cost.tracking"),
         openai_cost.session() as s,
     ):
         resp = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        # a budget cannot be checked without its ledger: said so, and the call still returns
+        assert budgeted.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
     assert resp.choices[0].message.content
-    assert s.total == MINI_CHAT  # the session still saw the call
+    assert s.total == MINI_CHAT * 2  # the session still saw both calls
     assert any("ledger" in r.getMessage() for r in caplog.records)
+    assert any("budget" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("where", ["sqlite-under-a-file", "postgres-nobody-listens"])

@@ -10,14 +10,17 @@ ledger or a row that could not be queued.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from _ledger_helpers import IN_CI
 from _tracking_helpers import server
 from fake_openai_server import FakeOpenAI
 
@@ -82,24 +85,33 @@ import os, openai, openai_cost
 ENDING = {ending!r}
 HELLO = [{{"role": "user", "content": "Weather?"}}]
 kw = {{}}
-if {explicit!r}:
+if {url!r}:
     kw["ledger"] = openai_cost.Ledger({url!r})
 client = openai_cost.track(openai.{cls}(base_url={base_url!r}, api_key="test"),
-                           tags={{"run": "exit"}}, **kw)
+                           tags={{"run": {tag!r}}}, **kw)
 """
 
 
-def _run(tmp_path: Path, srv: FakeOpenAI, *, ending: str, explicit: bool, is_async: bool) -> Any:
-    url = f"sqlite:///{tmp_path / 'explicit.db'}"
+def _run(tmp_path: Path, srv: FakeOpenAI, *, ending: str, store: str, is_async: bool) -> Any:
+    home = tmp_path / "home"
+    url = {
+        "default-ledger": "",
+        "sqlite-ledger": f"sqlite:///{tmp_path / 'explicit.db'}",
+        "postgres-ledger": os.environ.get("OPENAI_COST_TEST_POSTGRES_URL", ""),
+    }[store]
+    if store == "postgres-ledger" and not url:
+        if IN_CI:
+            pytest.fail("OPENAI_COST_TEST_POSTGRES_URL must be set in CI")
+        pytest.skip("OPENAI_COST_TEST_POSTGRES_URL is not set")
+    tag = uuid.uuid4().hex
     head = _HEAD.format(
         ending=ending,
-        explicit=explicit,
         url=url,
+        tag=tag,
         cls="AsyncOpenAI" if is_async else "OpenAI",
         base_url=srv.base_url,
     )
     program = textwrap.dedent(head) + textwrap.dedent(_ASYNC if is_async else _SYNC)
-    home = tmp_path / "home"
     env = {"OPENAI_COST_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
     try:
         done = subprocess.run(
@@ -113,22 +125,31 @@ def _run(tmp_path: Path, srv: FakeOpenAI, *, ending: str, explicit: bool, is_asy
         pytest.fail(f"the program did not exit within {EXIT_TIMEOUT_S} s: {e.stderr!r}")
     from openai_cost.ledger import Ledger
 
-    led = Ledger(url if explicit else f"sqlite:///{home / 'ledger.db'}")
+    led = Ledger(url or f"sqlite:///{home / 'ledger.db'}")
     try:
-        records = [r for r in led.records() if r.tags.get("run") == "exit"]
+        records = [r for r in led.records() if r.tags.get("run") == tag]
     finally:
         led.close()
     return done, records
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-@pytest.mark.parametrize("explicit", [False, True], ids=["default-ledger", "explicit-ledger"])
+@pytest.mark.parametrize(
+    ("store", "is_async"),
+    [
+        ("default-ledger", False),
+        ("default-ledger", True),
+        ("sqlite-ledger", False),
+        ("sqlite-ledger", True),
+        pytest.param("postgres-ledger", False, marks=pytest.mark.postgres),
+    ],
+    ids=lambda v: {False: "sync", True: "async"}.get(v, v),
+)
 @pytest.mark.parametrize("ending", ["normal", "exception"])
 def test_abandoned_streams_exit_promptly_with_their_rows(
-    ending: str, explicit: bool, is_async: bool, server: FakeOpenAI, tmp_path: Path
+    ending: str, store: str, is_async: bool, server: FakeOpenAI, tmp_path: Path
 ) -> None:
-    done, records = _run(tmp_path, server, ending=ending, explicit=explicit, is_async=is_async)
+    done, records = _run(tmp_path, server, ending=ending, store=store, is_async=is_async)
     assert "program done" in done.stdout, done.stderr
     if ending == "exception":
         assert done.returncode == 1 and "the caller's own bug" in done.stderr

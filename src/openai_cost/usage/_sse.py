@@ -62,12 +62,8 @@ def frames(lines: Iterable[str], first_line: int = 1) -> Iterator[Frame]:
 
 # An event ends with an empty line: two line ends in a row (CRLF, LF or a lone CR each).
 _EVENT_END = re.compile(rb"(?:\r\n|\n|\r(?!\n))(?:\r\n|\n|\r(?!\n))")
-# ``"usage": null`` as a member of the chunk object, with the comma that separates it
-_NULL_USAGE = re.compile(
-    rb',[ \t]*"usage"[ \t]*:[ \t]*null(?=[ \t]*[,}])|(?<=\{)[ \t]*"usage"[ \t]*:[ \t]*null[ \t]*,?'
-)
-_USAGE_OBJECT = re.compile(rb'"usage"[ \t]*:[ \t]*\{')
-_NO_CHOICES = re.compile(rb'"choices"[ \t]*:[ \t]*\[[ \t]*\]')
+_KEY = b'"usage"'
+_BLANK = b" \t"
 
 
 class UsageHider:
@@ -111,8 +107,10 @@ def _events_end(data: bytes) -> int:
 
 
 def _rewrite(block: bytes) -> bytes:
-    if b'"usage"' not in block:
+    if _KEY not in block:
         return block
+    if b"\r" not in block and block.find(b"\n\n") == len(block) - 2:  # one event, LF
+        return _rewrite_event(block)
     out: list[bytes] = []
     start = 0
     for m in _EVENT_END.finditer(block):
@@ -124,11 +122,44 @@ def _rewrite(block: bytes) -> bytes:
 
 
 def _rewrite_event(event: bytes) -> bytes:
-    if b'"usage"' not in event:
-        return event
-    if _USAGE_OBJECT.search(event) and _NO_CHOICES.search(event) and _is_usage_chunk(event):
-        return b""
-    return _NULL_USAGE.sub(b"", event, count=1)
+    """The event without the usage chunk or its ``"usage": null`` member."""
+    i = event.find(_KEY)
+    while i >= 0:
+        # the member's value: after the key, optional blanks, a colon, optional blanks
+        j = i + len(_KEY)
+        n = len(event)
+        while j < n and event[j] in _BLANK:
+            j += 1
+        if j < n and event[j] == 58:  # ":" - a member, not a string value "usage"
+            j += 1
+            while j < n and event[j] in _BLANK:
+                j += 1
+            if event.startswith(b"null", j):
+                cut = _null_member(event, i, j + 4)
+                if cut is not None:
+                    return event[: cut[0]] + event[cut[1] :]
+            elif event.startswith(b"{", j) and _is_usage_chunk(event):
+                return b""
+        i = event.find(_KEY, i + 1)
+    return event
+
+
+def _null_member(event: bytes, key: int, end: int) -> tuple[int, int] | None:
+    """The span to cut for the member ``"usage": null`` from ``key`` to ``end``, with one
+    separating comma; None when it is not a member of an object."""
+    before = key - 1
+    while before >= 0 and event[before] in _BLANK:
+        before -= 1
+    after = end
+    while after < len(event) and event[after] in _BLANK:
+        after += 1
+    if after >= len(event) or event[after] not in b",}":
+        return None
+    if before >= 0 and event[before] == 44:  # "," before it: cut from that comma
+        return before, end
+    if before >= 0 and event[before] == 123:  # the first member: cut through the comma after
+        return key, after + 1 if event[after] == 44 else end
+    return None
 
 
 def _is_usage_chunk(event: bytes) -> bool:
