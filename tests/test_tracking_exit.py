@@ -162,3 +162,50 @@ def test_abandoned_streams_exit_promptly_with_their_rows(
         assert rec.status == "incomplete", rec
         assert rec.model == "gpt-4o-mini-2024-07-18"
         assert rec.cost is None and "before its usage" in (rec.unpriced_reason or "")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_forked_child_does_not_record_its_parents_open_streams(
+    server: FakeOpenAI, tmp_path: Path
+) -> None:
+    # the parent keeps a stream open and forks; the child exits normally (its exit sequence
+    # runs): the row is the parent's to write, once, not the child's too
+    tag = uuid.uuid4().hex
+    url = f"sqlite:///{tmp_path / 'fork.db'}"
+    program = textwrap.dedent(
+        _HEAD.format(ending="normal", url=url, tag=tag, cls="OpenAI", base_url=server.base_url)
+    ) + textwrap.dedent(
+        """
+        import sys
+        from openai_cost.tracking import _transport
+        kept = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True,
+                                              extra_headers={"x-fake-chunks": "500"})
+        for _ in kept:
+            break
+        pid = os.fork()
+        if pid == 0:
+            print("child sees", len(_transport._OPEN), "open call(s)", flush=True)
+            sys.exit(0)
+        os.waitpid(pid, 0)
+        print("parent sees", len(_transport._OPEN), "open call(s)", flush=True)
+        """
+    )
+    env = {"OPENAI_COST_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=EXIT_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "child sees 0 open call(s)" in done.stdout
+    assert "parent sees 1 open call(s)" in done.stdout
+    from openai_cost.ledger import Ledger
+
+    led = Ledger(url)
+    try:
+        [rec] = [r for r in led.records() if r.tags.get("run") == tag]
+    finally:
+        led.close()
+    assert rec.status == "incomplete"

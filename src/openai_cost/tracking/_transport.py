@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,8 @@ def _finish_open() -> None:
 
 
 _exit.on_exit(_finish_open, stage=_exit.FINISH)
+if hasattr(os, "register_at_fork"):  # a forked child does not own its parent's calls
+    os.register_at_fork(after_in_child=_OPEN.clear)
 
 
 class _SyncTapBase:
