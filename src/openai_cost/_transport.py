@@ -97,6 +97,7 @@ class Attempt:
     """One HTTP attempt of a billable call, from request to record."""
 
     __slots__ = (
+        "budget_input",
         "cfg",
         "created_at",
         "endpoint",
@@ -119,6 +120,7 @@ class Attempt:
         self.created_at = datetime.now(timezone.utc)
         self.t0 = time.perf_counter()
         self.reservation: Reservation | None = None
+        self.budget_input: tuple[dict[str, Any] | None, bytes | None] | None = None
         self.finished = False
 
     def finish(
@@ -382,11 +384,14 @@ def _form_model(request: Any, raw: bytes | None) -> str | None:
     return None
 
 
-def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any] | None]:
+def begin(
+    cfg: Config, request: Any, *, check_budget: bool = True
+) -> tuple[Attempt | None, Any, dict[str, Any] | None]:
     """Look at a request before it is sent.
 
     Returns the attempt to finish (None when the request is not tracked), the request to send
-    (rewritten when usage was added to a stream) and the parsed request body.
+    (rewritten when usage was added to a stream) and the parsed request body. With
+    ``check_budget=False`` the budget is left to the caller (`areserve`, for async clients).
 
     Raises:
         BudgetExceededError: the budget refuses the call.
@@ -419,7 +424,10 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
         log.warning("openai-cost could not read a request to %s", path, exc_info=True)
         return None, request, None
     if cfg.budget is not None:
-        _reserve(att, cfg.budget, body, raw)
+        if check_budget:
+            _reserve(att, cfg.budget, body, raw)
+        else:
+            att.budget_input = (body, raw)
     return att, request, body
 
 
@@ -433,19 +441,44 @@ def _with_json(request: Any, body: dict[str, Any]) -> Any:
     return request
 
 
-def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
+def _budget_ledger(att: Attempt, body: dict[str, Any] | None, raw: bytes | None) -> Any:
+    """(estimate, ledger) for a budget check, or None when it cannot be made (logged)."""
     cfg = att.cfg
     try:
         est = estimate_request(att.model_requested, body, raw, cfg.prices)
         ledger = cfg.ledger if cfg.ledger is not None else default_ledger()
     except Exception:  # pragma: no cover - estimate_request catches what it expects
         log.warning("openai-cost could not estimate a call for its budget", exc_info=True)
-        return
+        return None
     if ledger is None:
         log.warning("openai-cost has no ledger: the budget is not checked")
+        return None
+    return est, ledger
+
+
+def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
+    args = _budget_ledger(att, body, raw)
+    if args is None:
         return
     try:
-        att.reservation = budget.reserve(ledger, est)
+        att.reservation = budget.reserve(args[1], args[0])
+    except (BudgetExceededError, BudgetWarning):  # refused, or a warning turned into an error
+        raise
+    except Exception:
+        log.warning("openai-cost could not check the budget; the call proceeds", exc_info=True)
+
+
+async def areserve(att: Attempt) -> None:
+    """The budget check of an async client's attempt, without blocking its event loop."""
+    budget = att.cfg.budget
+    if budget is None or att.budget_input is None:
+        return
+    args = _budget_ledger(att, *att.budget_input)
+    att.budget_input = None
+    if args is None:
+        return
+    try:
+        att.reservation = await budget.areserve(args[1], args[0])
     except (BudgetExceededError, BudgetWarning):  # refused, or a warning turned into an error
         raise
     except Exception:
@@ -656,9 +689,10 @@ class AsyncTrackingTransport(_TransportBase):
     """Wraps an async httpx (or httpx2) transport; see the module docstring."""
 
     async def handle_async_request(self, request: Any) -> Any:
-        att, request, req = begin(self.cfg, request)
+        att, request, req = begin(self.cfg, request, check_budget=False)
         if att is None:
             return await self.inner.handle_async_request(request)
+        await areserve(att)
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException:

@@ -6,7 +6,11 @@ money as decimal strings, timestamps as ISO 8601 UTC.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import logging
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -17,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .._limits import check_count, check_money, check_tags, check_text
 from ..types import CallRecord, Cost, CostLine, Usage
 from .schema import TOKEN_COLUMNS, Money, budget_reservations, call_tags, calls
 
@@ -33,8 +38,20 @@ __all__ = [
     "spent_usd",
 ]
 
+log = logging.getLogger("openai_cost.ledger")
+
 GROUPINGS = ("model", "day", "endpoint", "tier", "tag:NAME")
 """What `report` can group by."""
+
+_MAX_REQUEST_ID = 255
+_TEXT_FIELDS = (
+    ("model_requested", 255),
+    ("model", 255),
+    ("model_resolved", 255),
+    ("endpoint", 64),
+    ("tier", 64),
+    ("unpriced_reason", 1_000_000),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,21 +88,59 @@ def _usage_from_dict(d: Mapping[str, Any]) -> Usage:
 
 
 def check_record(rec: CallRecord) -> None:
-    """Raise ValueError when `rec` cannot be stored (naive time, empty request id...)."""
+    """Raise ValueError when `rec` cannot be stored the same on SQLite and PostgreSQL.
+
+    Checks: a timezone-aware time, a non-empty request id, a known status, text within its
+    column and free of NUL and lone surrogates, tags (see `openai_cost._limits`), token counts
+    within signed 64 bits, and money finite and within NUMERIC(38, 18).
+    """
     if not isinstance(rec, CallRecord):
         raise ValueError(f"expected a CallRecord, got {type(rec).__name__}")
     if not rec.request_id or not isinstance(rec.request_id, str):
         raise ValueError(f"request_id must be a non-empty string, got {rec.request_id!r}")
-    if rec.created_at.tzinfo is None or rec.created_at.utcoffset() is None:
+    rid = rec.request_id[:80]
+    if not isinstance(rec.created_at, datetime) or (
+        rec.created_at.tzinfo is None or rec.created_at.utcoffset() is None
+    ):
         raise ValueError(
-            f"created_at must be timezone-aware (UTC), got {rec.created_at!r} "
-            f"for request {rec.request_id!r}"
+            f"created_at must be timezone-aware (UTC), got {rec.created_at!r} for request {rid!r}"
         )
     if rec.status not in ("ok", "error", "incomplete"):
         raise ValueError(
-            f"status must be 'ok', 'error' or 'incomplete', got {rec.status!r} "
-            f"for request {rec.request_id!r}"
+            f"status must be 'ok', 'error' or 'incomplete', got {rec.status!r} for request {rid!r}"
         )
+    try:
+        check_text("request_id", rec.request_id, _MAX_REQUEST_ID)
+        for name, limit in _TEXT_FIELDS:
+            value = getattr(rec, name)
+            if value is not None:
+                if not isinstance(value, str):
+                    raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+                check_text(name, value, limit)
+        check_tags(rec.tags)
+        u = rec.usage
+        if u is not None:
+            for k, v in u.to_dict().items():
+                check_count(f"usage.{k}", v)
+        c = rec.cost
+        if c is not None:
+            for name in ("input", "output", "fees", "total"):
+                check_money(f"cost.{name}", getattr(c, name))
+            for ln in c.lines:
+                check_money(f"cost line {ln.dimension!r} amount", ln.amount)
+                check_money(f"cost line {ln.dimension!r} rate", ln.rate)
+                if isinstance(ln.units, Decimal):
+                    check_money(f"cost line {ln.dimension!r} units", ln.units)
+                else:
+                    check_count(f"cost line {ln.dimension!r} units", ln.units)
+        hs = rec.http_status
+        if hs is not None and not (isinstance(hs, int) and 0 <= hs < 2**31):
+            raise ValueError(f"http_status = {hs!r} is not an HTTP status")
+        lat = rec.latency_ms
+        if lat is not None and not (isinstance(lat, (int, float)) and math.isfinite(lat)):
+            raise ValueError(f"latency_ms = {lat!r} is not a finite number")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"record {rid!r}: {e}") from None
 
 
 def record_to_dict(rec: CallRecord) -> dict[str, Any]:
@@ -191,43 +246,102 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     return sqlite_insert(table)
 
 
+def _attempt_dict(rec: CallRecord) -> dict[str, Any]:
+    d = record_to_dict(rec)
+    del d["request_id"]
+    return d
+
+
+def same_attempt(a: CallRecord, b: CallRecord) -> bool:
+    """True when two records describe the same HTTP attempt (everything but the id equal)."""
+    return _attempt_dict(a) == _attempt_dict(b)
+
+
+def derived_request_id(rec: CallRecord) -> str:
+    """The key a call is stored under when its request id is already taken by another call:
+    the id, ``~`` and a digest of the call's content (so a replay derives the same key)."""
+    digest = hashlib.sha256(
+        json.dumps(_attempt_dict(rec), sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()[:13]
+    return f"{rec.request_id[: _MAX_REQUEST_ID - 14]}~{digest}"
+
+
+def _insert_new(conn: Connection, records: Sequence[CallRecord], now: datetime) -> set[str]:
+    stmt = (
+        _insert(conn, calls)
+        .on_conflict_do_nothing(index_elements=["request_id"])
+        .returning(calls.c.request_id)
+    )
+    rows = [_row_values(r, now) for r in records]
+    return {r[0] for r in conn.execute(stmt, rows if len(rows) > 1 else rows[0])}
+
+
+def _rekey(rec: CallRecord) -> CallRecord:
+    return dataclasses.replace(rec, request_id=derived_request_id(rec))
+
+
 def insert_records(
     conn: Connection, records: Sequence[CallRecord], *, which: bool = False
 ) -> set[str]:
-    """Insert the records whose request id is new.
+    """Store the records that are not stored yet, in the caller's transaction.
 
-    A request id already stored (or repeated in `records`) is skipped, so replaying a spool
-    never counts a call twice.
+    A record whose request id is already stored (or repeated in `records`) is skipped when it
+    is the same attempt (a replay of the spool: everything equal), so a call is never counted
+    twice. A *different* call under a taken id (a proxy that reuses or invents ids) is stored
+    under `derived_request_id` and logged. The running budget totals are updated in the same
+    transaction (see `openai_cost.ledger._budgets`).
 
     Args:
-        which: also find out which request ids were inserted (RETURNING; slower for big
-            batches on PostgreSQL, so the background writer does not ask).
+        which: kept for compatibility; the ids stored are always returned.
 
     Returns:
-        The request ids inserted when `which`, else an empty set.
+        The request ids stored (derived ones included).
     """
     if not records:
         return set()
+    from ._budgets import PG_LOCK_SCOPES, add_to_totals, pg_lock
+
     now = datetime.now(timezone.utc)
-    stmt = _insert(conn, calls).on_conflict_do_nothing(index_elements=["request_id"])
-    rows = [_row_values(r, now) for r in records]
-    inserted: set[str] | None = None
-    if which:
-        stmt = stmt.returning(calls.c.request_id)
-        inserted = {r[0] for r in conn.execute(stmt, rows if len(rows) > 1 else rows[0])}
-    else:
-        conn.execute(stmt, rows)
-    # Tags of a duplicate are the duplicate's own (a replay of the same call): adding them
-    # again is a no-op thanks to the (request_id, name) key.
+    pg_lock(conn, PG_LOCK_SCOPES, shared=True)
+    new: list[CallRecord] = []
+    pending = list(records)
+    while pending:  # one round per repeat of an id inside the batch (usually one round)
+        this: list[CallRecord] = []
+        rest: list[CallRecord] = []
+        seen: set[str] = set()
+        for r in pending:
+            (rest if r.request_id in seen else this).append(r)
+            seen.add(r.request_id)
+        stored_now = _insert_new(conn, this, now)
+        new.extend(r for r in this if r.request_id in stored_now)
+        clashes = [r for r in this if r.request_id not in stored_now]
+        if clashes:
+            q = sa.select(calls).where(calls.c.request_id.in_([r.request_id for r in clashes]))
+            stored = {row.request_id: record_from_row(row) for row in conn.execute(q)}
+            again = [
+                (r.request_id, _rekey(r))
+                for r in clashes
+                if r.request_id in stored and not same_attempt(stored[r.request_id], r)
+            ]
+            if again:  # a derived key already stored holds this very call (a replay)
+                more = _insert_new(conn, [r for _, r in again], now)
+                for old, r in again:
+                    if r.request_id in more:
+                        new.append(r)
+                        log.info(
+                            "request id %r is already used by another call; this call is "
+                            "stored as %r",
+                            old,
+                            r.request_id,
+                        )
+        pending = rest
     tag_rows = [
-        {"request_id": r.request_id, "name": str(k), "value": str(v)}
-        for r in records
-        if r.tags and (inserted is None or r.request_id in inserted)
-        for k, v in r.tags.items()
+        {"request_id": r.request_id, "name": k, "value": v} for r in new for k, v in r.tags.items()
     ]
     if tag_rows:
         conn.execute(_insert(conn, call_tags).on_conflict_do_nothing(), tag_rows)
-    return inserted or set()
+    add_to_totals(conn, new)
+    return {r.request_id for r in new}
 
 
 # ---------------------------------------------------------------------------------------------
