@@ -313,6 +313,22 @@ def test_rows_spooled_under_an_old_password_are_replayed(tmp_path: Path) -> None
             assert sorted(r.request_id for r in again.records()) == ["spooled-1", "spooled-2"]
 
 
+def test_a_spool_folder_named_the_old_way_is_replayed(backend: Backend) -> None:
+    # before, the folder was named by a hash of the whole URL, password included
+    import hashlib
+
+    from openai_cost.ledger import resolve_url
+
+    with Ledger(backend.url) as led:
+        home = led.spool_dir.parent
+    full = resolve_url(backend.url).render_as_string(hide_password=False)
+    old = home / hashlib.sha256(full.encode()).hexdigest()[:16]
+    _orphan(old, [json.dumps(record_to_dict(rec("from-old-folder")))])
+    with Ledger(backend.url) as again:
+        assert [r.request_id for r in again.records()] == ["from-old-folder"]
+    assert not list(old.glob("*.jsonl"))
+
+
 # --- calls sharing a request id -----------------------------------------------------------------
 
 
