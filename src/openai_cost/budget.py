@@ -123,7 +123,7 @@ class Budget:
     """Seconds an unsettled reservation keeps counting."""
     name: str = ""
     """Name stored in the ledger; default: the period and tags."""
-    check_timeout: float = 2.0
+    check_timeout: float = 5.0
     """Seconds a check may take before the call follows `mode` without it."""
 
     def __post_init__(self) -> None:
@@ -177,13 +177,21 @@ class Budget:
         return ledger._register_budget(self.name, self._definition())
 
     def spent(self, ledger: Ledger, *, now: datetime | None = None) -> Decimal:
-        """What the priced calls in the current period (and tags) cost, USD."""
+        """What the priced calls in the period holding `now` (default: the current period)
+        and carrying the budget's tags cost, USD.
+
+        The current period is read from the ledger's running total; another period is summed
+        from the calls.
+        """
         from .ledger import _budgets as b
 
+        current = datetime.now(timezone.utc)
         scope = self._scope(ledger)
-        key = b.period_key(self.period, now or datetime.now(timezone.utc))
+        if now is not None and b.period_key(self.period, now) != b.period_key(self.period, current):
+            since, until = self.window(now)
+            return ledger.spent(since=since, until=until, tags=self.tags)
         with ledger._connect() as conn:
-            return b.scope_spent(conn, scope, key)[0]
+            return b.scope_spent(conn, scope, b.period_key(self.period, current))[0]
 
     def _describe(self) -> str:
         per = {"day": "per day", "month": "per month", "total": "in total"}[self.period]
@@ -192,7 +200,9 @@ class Budget:
             tags = " for " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))
         return f"budget of {_fmt(self.limit_usd)} {per}{tags}"
 
-    def _over(self, spent: Decimal, pending: Decimal, estimate: Decimal) -> None:
+    def _over(
+        self, spent: Decimal, pending: Decimal, estimate: Decimal, stacklevel: int = 4
+    ) -> None:
         msg = (
             f"{self._describe()} would be exceeded: spent {_fmt(spent)}"
             + (f" + in flight {_fmt(pending)}" if pending else "")
@@ -202,7 +212,7 @@ class Budget:
             raise BudgetExceededError(
                 msg, limit_usd=self.limit_usd, spent_usd=spent + pending, estimate_usd=estimate
             )
-        warnings.warn(msg, BudgetWarning, stacklevel=4)
+        warnings.warn(msg, BudgetWarning, stacklevel=stacklevel)
 
     def _unavailable(self, ledger: Ledger, estimate: Decimal, why: str) -> Reservation:
         """The check could not be made in time: follow the mode, log it."""
@@ -215,7 +225,7 @@ class Budget:
                 estimate_usd=estimate,
             )
         log.warning("%s; the call proceeds unchecked", msg)
-        warnings.warn(msg + " (mode='warn': the call proceeds)", BudgetWarning, stacklevel=4)
+        warnings.warn(msg + " (mode='warn': the call proceeds)", BudgetWarning, stacklevel=3)
         return Reservation("", self, ledger, estimate, held=False)
 
     def _totals(self, conn: Any, scope: str, now: datetime) -> tuple[Decimal, Decimal]:
@@ -241,7 +251,7 @@ class Budget:
         with ledger._connect() as conn:
             spent, pending = self._totals(conn, scope, now)
         if spent + pending + estimate > self.limit_usd:
-            self._over(spent, pending, estimate)
+            self._over(spent, pending, estimate, stacklevel=3)
 
     def _reserve_now(
         self, ledger: Ledger, estimate: Decimal, given_up: threading.Event

@@ -325,8 +325,15 @@ class Ledger:
         """A connection in a transaction; errors become `LedgerError`."""
         if self._closed:
             raise LedgerError(f"{self!r} is closed")
-        with _GUARD[0].hold(), self._connect_now(write=write, lock=lock) as conn:
-            yield conn
+        with self._idle:
+            self._in_use += 1
+        try:
+            with _GUARD[0].hold(), self._connect_now(write=write, lock=lock) as conn:
+                yield conn
+        finally:
+            with self._idle:
+                self._in_use -= 1
+                self._idle.notify_all()
 
     @contextlib.contextmanager
     def _connect_now(self, *, write: bool, lock: int | None) -> Iterator[Connection]:
@@ -540,7 +547,9 @@ class Ledger:
             )
         self._closed = True
         with self._idle:  # a budget check given up by its caller may still be running
-            self._idle.wait_for(lambda: self._in_use == 0, timeout=timeout)
+            self._idle.wait_for(
+                lambda: self._in_use == 0, timeout=_EXIT_TIMEOUT if timeout is None else timeout
+            )
         if self._engine is not None:
             self._engine.dispose()
         _OPEN.discard(self)
