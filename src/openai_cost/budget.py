@@ -190,7 +190,7 @@ class Budget:
         if now is not None and b.period_key(self.period, now) != b.period_key(self.period, current):
             since, until = self.window(now)
             return ledger.spent(since=since, until=until, tags=self.tags)
-        with ledger._connect() as conn:
+        with ledger.transaction() as conn:
             return b.scope_spent(conn, scope, b.period_key(self.period, current))[0]
 
     def _describe(self) -> str:
@@ -248,7 +248,7 @@ class Budget:
         estimate = _money(estimate_usd)
         now = datetime.now(timezone.utc)
         scope = self._scope(ledger)
-        with ledger._connect() as conn:
+        with ledger.transaction() as conn:
             spent, pending = self._totals(conn, scope, now)
         if spent + pending + estimate > self.limit_usd:
             self._over(spent, pending, estimate, stacklevel=3)
@@ -264,7 +264,7 @@ class Budget:
         now = datetime.now(timezone.utc)
         over: tuple[Decimal, Decimal] | None = None
         held = False
-        with ledger._connect(write=True, lock=PG_LOCK_BUDGET) as conn:
+        with ledger.transaction(write=True, lock=PG_LOCK_BUDGET) as conn:
             queries.purge_expired_reservations(conn, now)
             spent, pending = self._totals(conn, scope, now)
             if spent + pending + estimate > self.limit_usd:
@@ -420,7 +420,7 @@ class Reservation:
         try:
             if actual is not None:
                 queries.check_record(actual)
-            with self.ledger._connect(write=True, lock=PG_LOCK_BUDGET) as conn:
+            with self.ledger.transaction(write=True, lock=PG_LOCK_BUDGET) as conn:
                 queries.delete_reservation(conn, self.id)
                 if actual is not None:
                     queries.insert_records(conn, [actual])

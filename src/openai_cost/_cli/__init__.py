@@ -18,12 +18,13 @@ __all__ = ["main"]
 
 # command name -> "module:function" inside this package
 _COMMANDS: dict[str, str] = {
-    "price": "catalog_cmds:price",
-    "models": "catalog_cmds:models",
+    "price": "catalog:price",
+    "models": "catalog:models",
     "analyze": "analyze:analyze",
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
+    "prices": "prices:prices",
 }
 
 
@@ -41,10 +42,19 @@ class _LazyGroup(click.Group):
         return cmd
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except OpenAICostError as e:
-            raise click.ClickException(str(e)) from e
+        import warnings
+
+        def show(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:
+            click.echo(f"Warning: {message}", err=True)
+
+        with warnings.catch_warnings():
+            # each distinct warning once, as one line: a dated snapshot priced as its model...
+            warnings.simplefilter("default")
+            warnings.showwarning = show
+            try:
+                return super().invoke(ctx)
+            except OpenAICostError as e:
+                raise click.ClickException(str(e)) from e
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -50,6 +50,7 @@ from ..errors import ConfigError, LedgerError
 from ..types import CallRecord
 from . import queries
 from ._budgets import BudgetRow, budget_rows, register_budget
+from ._fork import ForkGuard
 from ._writer import JournalError, OutageError, Writer, orphan_segments
 from .migrations import applied_migrations, migrate
 from .queries import GROUPINGS, ReportRow, as_utc_bound, check_record, record_to_dict
@@ -68,57 +69,7 @@ PG_LOCK_BUDGET = 0x6F63_0002
 
 _OPEN: weakref.WeakSet[Ledger] = weakref.WeakSet()
 _EXIT_TIMEOUT = 5.0
-_FORK_WAIT = 10.0
-
-
-class _ForkGuard:
-    """Keeps ``fork`` out of the moments a ledger thread is inside the database driver.
-
-    A child forked while another thread holds a lock inside SQLite, libpq or an import would
-    inherit that lock held forever and hang on its first write. Ledger work runs inside
-    `hold` (any number of threads at once); ``os.fork`` waits (up to ``_FORK_WAIT`` seconds)
-    until none is inside, and new work waits until the fork is done.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._busy = 0
-        self._forking = False
-        self._mine = threading.local()
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        depth = getattr(self._mine, "depth", 0)
-        if depth == 0:
-            with self._cond:
-                while self._forking:
-                    self._cond.wait()
-                self._busy += 1
-        self._mine.depth = depth + 1
-        try:
-            yield
-        finally:
-            self._mine.depth = depth
-            if depth == 0:
-                with self._cond:
-                    self._busy -= 1
-                    if not self._busy:
-                        self._cond.notify_all()
-
-    def before_fork(self) -> None:
-        """Wait until no ledger work is in progress, and hold new work until the fork."""
-        with self._cond:
-            self._forking = True
-            self._cond.wait_for(lambda: self._busy == 0, timeout=_FORK_WAIT)
-
-    def after_fork_in_parent(self) -> None:
-        """Let ledger work go on."""
-        with self._cond:
-            self._forking = False
-            self._cond.notify_all()
-
-
-_GUARD = [_ForkGuard()]
+_GUARD = [ForkGuard()]
 
 
 def resolve_url(url: str | None = None) -> URL:
@@ -349,6 +300,21 @@ class Ledger:
         except sa.exc.SQLAlchemyError as e:
             self._after_outage(e)
             raise LedgerError(f"ledger {self.url}: {_short(e)}") from e
+
+    def transaction(
+        self, *, write: bool = False, lock: int | None = None
+    ) -> contextlib.AbstractContextManager[Connection]:
+        """One database transaction, for the package's own modules that keep state in the
+        ledger's tables (budgets); not part of the public API.
+
+        Args:
+            write: take the write lock up front (SQLite ``BEGIN IMMEDIATE``).
+            lock: a PostgreSQL advisory lock key held for the transaction (`PG_LOCK_BUDGET`).
+
+        Raises:
+            LedgerError: the ledger is closed or the database fails.
+        """
+        return self._connect(write=write, lock=lock)
 
     def migrations(self) -> list[str]:
         """Names of the schema migrations applied to this database, in order."""
@@ -744,7 +710,7 @@ def _after_fork_in_child() -> None:
     The parent may have been anywhere at the fork: inside the writer thread's start, in a
     transaction, holding the engine's first-connect lock. Nothing of that can be reused.
     """
-    _GUARD[0] = _ForkGuard()
+    _GUARD[0] = ForkGuard()
     for ledger in list(_OPEN):
         if ledger._writer is not None:
             ledger._writer.abandon()
@@ -783,3 +749,31 @@ if hasattr(os, "register_at_fork"):
         after_in_parent=_after_fork_in_parent,
         after_in_child=_after_fork_in_child,
     )
+
+
+_DEFAULT: list[Ledger] = []
+_DEFAULT_FAILED: list[BaseException] = []
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_ledger() -> Ledger:
+    """The process-wide `Ledger()` (SQLite under ``OPENAI_COST_HOME`` unless configured),
+    opened on first use and shared, as `catalog()` is for `Catalog`.
+
+    Raises:
+        LedgerError, ConfigError: it cannot be opened. The failure is remembered: later calls
+            raise the same error without trying again.
+    """
+    if _DEFAULT:
+        return _DEFAULT[0]
+    with _DEFAULT_LOCK:
+        if _DEFAULT:  # pragma: no cover - another thread opened it meanwhile
+            return _DEFAULT[0]
+        if _DEFAULT_FAILED:
+            raise _DEFAULT_FAILED[0]
+        try:
+            _DEFAULT.append(Ledger())
+        except Exception as e:
+            _DEFAULT_FAILED.append(e)
+            raise
+    return _DEFAULT[0]

@@ -26,18 +26,44 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .errors import PricingWarning, UsageError
-from .types import Usage
+from ..errors import PricingWarning, UsageError
+from ..types import Usage
 
-__all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
+__all__ = [
+    "CHAT_COMPLETION_DETAIL_KEYS",
+    "CHAT_PROMPT_DETAIL_KEYS",
+    "CHAT_USAGE_KEYS",
+    "as_mapping",
+    "usage_from_mapping",
+]
 
-_KNOWN_TOP = frozenset(
+CHAT_USAGE_KEYS = frozenset(
     {
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
         "prompt_tokens_details",
         "completion_tokens_details",
+    }
+)
+"""Keys of a Chat Completions ``usage``."""
+CHAT_PROMPT_DETAIL_KEYS = frozenset(
+    {"cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens"}
+)
+"""Keys of ``prompt_tokens_details`` (and of Responses' ``input_tokens_details``)."""
+CHAT_COMPLETION_DETAIL_KEYS = frozenset(
+    {
+        "reasoning_tokens",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "text_tokens",
+    }
+)
+"""Keys of ``completion_tokens_details`` (and of Responses' ``output_tokens_details``)."""
+
+_KNOWN_TOP = CHAT_USAGE_KEYS | frozenset(
+    {
         "input_tokens",
         "output_tokens",
         "input_tokens_details",
@@ -48,35 +74,24 @@ _KNOWN_TOP = frozenset(
         "seconds",
     }
 )
-_KNOWN_IN = frozenset(
-    {
-        "cached_tokens",
-        "audio_tokens",
-        "cache_write_tokens",
-        "image_tokens",
-        "text_tokens",
-        "cached_tokens_details",
-    }
-)
-_KNOWN_OUT = frozenset(
-    {
-        "reasoning_tokens",
-        "audio_tokens",
-        "accepted_prediction_tokens",
-        "rejected_prediction_tokens",
-        "image_tokens",
-        "text_tokens",
-    }
-)
+_KNOWN_IN = CHAT_PROMPT_DETAIL_KEYS | {"cached_tokens_details"}  # Realtime's per modality
+_KNOWN_OUT = CHAT_COMPLETION_DETAIL_KEYS | {"image_tokens"}  # GPT Image output
+# read on the full path only (the Chat fast path leaves any usage that has it to that path)
+_KNOWN_IN_FULL = _KNOWN_IN | {"cache_write_tokens_details"}
+_KNOWN_WRITES = frozenset({"ttl_12h_tokens", "ttl_30m_tokens"})
 
 
-def as_mapping(obj: Any) -> Mapping[str, Any] | None:
-    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None."""
+def as_mapping(obj: Any, *, exclude_none: bool = False) -> Mapping[str, Any] | None:
+    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None.
+
+    The one "SDK object to dict" reader. ``exclude_none`` leaves out the fields an SDK object
+    holds as None (a message's unset ``name``), as the API never saw them.
+    """
     if isinstance(obj, Mapping):
         return obj
     dump = getattr(obj, "model_dump", None)
     if callable(dump):
-        data = dump()
+        data = dump(exclude_none=True) if exclude_none else dump()
         if isinstance(data, Mapping):
             return data
     to_dict = getattr(obj, "to_dict", None)
@@ -144,13 +159,13 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     if d is None:
         raise UsageError(f"expected a usage object (mapping), got {type(data).__name__}")
     if "prompt_tokens" in d:
-        return _chat(d)
+        return _chat_usage(d)
     if d.get("type") == "duration" or ("seconds" in d and "input_tokens" not in d):
-        return _duration(d)
+        return _duration_usage(d)
     if "input_tokens" in d or "output_tokens" in d:
         if "input_token_details" in d or "output_token_details" in d:
-            return _realtime(d)
-        return _responses(d, kind)
+            return _realtime_usage(d)
+        return _responses_usage(d, kind)
     raise UsageError(
         "not a usage object: expected prompt_tokens/completion_tokens (Chat, Embeddings), "
         f"input_tokens/output_tokens (Responses, Realtime, audio, images) or seconds; "
@@ -158,7 +173,7 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     )
 
 
-def _chat(d: Mapping[str, Any]) -> Usage:
+def _chat_usage(d: Mapping[str, Any]) -> Usage:
     pd = d.get("prompt_tokens_details")
     cd = d.get("completion_tokens_details")
     # Fast path (cost_of's hot path): plain dicts with only known keys. Usage checks the
@@ -190,13 +205,15 @@ def _chat(d: Mapping[str, Any]) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     pd = _sub(d, "prompt_tokens_details")
     cd = _sub(d, "completion_tokens_details")
-    _warn_unknown(pd, _KNOWN_IN, "prompt_tokens_details.")
+    _warn_unknown(pd, _KNOWN_IN_FULL, "prompt_tokens_details.")
     _warn_unknown(cd, _KNOWN_OUT, "completion_tokens_details.")
+    writes, writes_12h = _cache_writes(pd, "prompt_tokens_details.")
     return Usage(
         input_tokens=_int(d, "prompt_tokens", ""),
         output_tokens=_int(d, "completion_tokens", ""),
         cached_tokens=_int(pd, "cached_tokens", "prompt_tokens_details."),
-        cache_write_tokens=_int(pd, "cache_write_tokens", "prompt_tokens_details."),
+        cache_write_tokens=writes,
+        cache_write_12h_tokens=writes_12h,
         audio_input_tokens=_int(pd, "audio_tokens", "prompt_tokens_details."),
         image_input_tokens=_int(pd, "image_tokens", "prompt_tokens_details."),
         reasoning_tokens=_int(cd, "reasoning_tokens", "completion_tokens_details."),
@@ -210,11 +227,11 @@ def _chat(d: Mapping[str, Any]) -> Usage:
     )
 
 
-def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
+def _responses_usage(d: Mapping[str, Any], kind: str | None) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_tokens_details")
     odt = _sub(d, "output_tokens_details")
-    _warn_unknown(idt, _KNOWN_IN, "input_tokens_details.")
+    _warn_unknown(idt, _KNOWN_IN_FULL, "input_tokens_details.")
     _warn_unknown(odt, _KNOWN_OUT, "output_tokens_details.")
     output = _int(d, "output_tokens", "")
     image_in = _int(idt, "image_tokens", "input_tokens_details.")
@@ -230,11 +247,13 @@ def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
         image_out = output  # before gpt-image-1.5 every output token was an image token
     else:
         image_out = _int(odt, "image_tokens", "output_tokens_details.")
+    writes, writes_12h = _cache_writes(idt, "input_tokens_details.")
     return Usage(
         input_tokens=_int(d, "input_tokens", ""),
         output_tokens=output,
         cached_tokens=_int(idt, "cached_tokens", "input_tokens_details."),
-        cache_write_tokens=_int(idt, "cache_write_tokens", "input_tokens_details."),
+        cache_write_tokens=writes,
+        cache_write_12h_tokens=writes_12h,
         audio_input_tokens=audio_in,
         image_input_tokens=image_in,
         reasoning_tokens=_int(odt, "reasoning_tokens", "output_tokens_details."),
@@ -243,7 +262,33 @@ def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
     )
 
 
-def _realtime(d: Mapping[str, Any]) -> Usage:
+def _cache_writes(idt: Mapping[str, Any] | None, where: str) -> tuple[int, int]:
+    """(all cache writes, 12-hour ones) from ``input_tokens_details`` (Responses; also read in
+    Chat's ``prompt_tokens_details``).
+
+    ``cache_write_tokens_details`` splits the writes by retention (``ttl_12h_tokens``,
+    ``ttl_30m_tokens``); the two must add up to no more than ``cache_write_tokens`` (when the
+    total is missing, their sum is the total).
+    """
+    writes = _int(idt, "cache_write_tokens", where)
+    cwd = _sub(idt, "cache_write_tokens_details") if idt is not None else None
+    if cwd is None:
+        return writes, 0
+    dw = where + "cache_write_tokens_details."
+    _warn_unknown(cwd, _KNOWN_WRITES, dw)
+    ttl_12h = _int(cwd, "ttl_12h_tokens", dw)
+    ttl_30m = _int(cwd, "ttl_30m_tokens", dw)
+    if idt is not None and idt.get("cache_write_tokens") is None:
+        return ttl_12h + ttl_30m, ttl_12h
+    if ttl_12h + ttl_30m > writes:
+        raise UsageError(
+            f"contradictory usage: {dw}ttl_12h_tokens ({ttl_12h}) + ttl_30m_tokens ({ttl_30m}) "
+            f"> {where}cache_write_tokens ({writes}); the retention classes split the writes"
+        )
+    return writes, ttl_12h
+
+
+def _realtime_usage(d: Mapping[str, Any]) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_token_details")
     odt = _sub(d, "output_token_details")
@@ -263,7 +308,7 @@ def _realtime(d: Mapping[str, Any]) -> Usage:
     )
 
 
-def _duration(d: Mapping[str, Any]) -> Usage:
+def _duration_usage(d: Mapping[str, Any]) -> Usage:
     secs = d.get("seconds")
     if isinstance(secs, bool) or not isinstance(secs, (int, float, str, Decimal)):
         raise UsageError(f"usage.seconds must be a number of seconds, got {secs!r}")
@@ -274,7 +319,3 @@ def _duration(d: Mapping[str, Any]) -> Usage:
     if not value.is_finite() or value < 0:
         raise UsageError(f"usage.seconds must be a finite number >= 0, got {secs!r}")
     return Usage(audio_seconds=value)
-
-
-# at the end: _extract reads through this module (as_mapping, usage_from_mapping)
-from ._extract import extract_usage  # noqa: E402  (the one reader of whole responses)
