@@ -91,7 +91,7 @@ def old_check(ledger: Ledger, budget: Budget) -> None:
     now = datetime.now(timezone.utc)
     since, until = budget.window(now)
     rid = str(uuid.uuid4())
-    with ledger._connect(write=True, lock=PG_LOCK_BUDGET) as conn:
+    with ledger.transaction(write=True, lock=PG_LOCK_BUDGET) as conn:
         queries.purge_expired_reservations(conn, now)
         spent = queries.spent_usd(conn, since=since, until=until, tags=budget.tags)
         pending = queries.pending_reservations(conn, now, budget.tags)
@@ -104,7 +104,7 @@ def old_check(ledger: Ledger, budget: Budget) -> None:
             now=now,
             expires_at=now + timedelta(seconds=600),
         )
-    with ledger._connect(write=True, lock=PG_LOCK_BUDGET) as conn:
+    with ledger.transaction(write=True, lock=PG_LOCK_BUDGET) as conn:
         queries.delete_reservation(conn, rid)
 
 
@@ -134,7 +134,7 @@ def bench_backend(name: str, url: str, sizes: list[int], repeat: int) -> None:
             fill(url, have, n, day)
             have = n
             # forget the budget, so that its first use sums the rows filled behind its back
-            with ledger._connect(write=True) as conn:
+            with ledger.transaction(write=True) as conn:
                 conn.execute(sa.text("DELETE FROM budgets"))
                 conn.execute(sa.text("DELETE FROM budget_totals"))
             ledger._budgets.clear()
