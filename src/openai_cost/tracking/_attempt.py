@@ -53,6 +53,7 @@ class Attempt:
         "created_at",
         "endpoint",
         "finished",
+        "hide_usage",
         "model_requested",
         "reservation",
         "sessions",
@@ -73,6 +74,8 @@ class Attempt:
         self.reservation: Reservation | None = None
         self.budget_input: tuple[dict[str, Any] | None, bytes | None] | None = None
         self.finished = False
+        self.hide_usage = False
+        """True when tracking asked the stream for its usage: the caller must not see it."""
 
     def finish(
         self,
