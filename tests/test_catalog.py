@@ -16,7 +16,12 @@ import pytest
 from openai_cost import Usage, cost_of
 from openai_cost.catalog import Catalog
 from openai_cost.catalog import catalog as shared_catalog
-from openai_cost.errors import PriceDataError, PricingError, UnknownModelError
+from openai_cost.errors import (
+    PriceDataError,
+    PriceNotInForceError,
+    PricingError,
+    UnknownModelError,
+)
 
 D = Decimal
 
@@ -233,13 +238,22 @@ def test_unpriced_models_are_unknown_not_free(cat: Catalog) -> None:
 
 
 def test_before_first_price_date(cat: Catalog) -> None:
-    # 3.3: gpt-5 launched 2025-08-07
-    with pytest.raises(UnknownModelError, match=r"no price before 2025-08-07"):
+    # 3.3: gpt-5 launched 2025-08-07. A known model asked too early is its own error, naming
+    # the model, its first priced date and the date asked; not an unknown model.
+    with pytest.raises(PriceNotInForceError) as info:
         cat.resolve("gpt-5", "2025-08-06")
+    e = info.value
+    assert not isinstance(e, UnknownModelError)
+    assert isinstance(e, PricingError) and isinstance(e, LookupError)
+    assert (e.model, e.first_priced, e.asked) == ("gpt-5", date(2025, 8, 7), date(2025, 8, 6))
+    assert str(e) == (
+        "'gpt-5' has no price on 2025-08-06: its first price is from 2025-08-07 "
+        "(price it at that date or later with at=/--at)"
+    )
     assert cat.resolve("gpt-5", "2025-08-07").price_since == date(2025, 8, 7)
     # a floating name asked for before its first target uses that target, and then fails on
     # the target's first price date
-    with pytest.raises(UnknownModelError, match=r"no price before 2024-05-13"):
+    with pytest.raises(PriceNotInForceError, match=r"first price is from 2024-05-13"):
         cat.resolve("gpt-4o", "2024-05-12")
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from openai_cost import Usage, cost_of
 from openai_cost.catalog import Catalog, ModelEntry
-from openai_cost.errors import UnknownModelError
+from openai_cost.errors import PriceNotInForceError
 from openai_cost.types import FEE_DIMENSIONS, TOKEN_DIMENSIONS, PricePeriod
 
 if sys.version_info >= (3, 11):
@@ -519,8 +519,8 @@ def test_o3_price_cut(cat: Catalog, at: str, tier: str | None, expected: Decimal
     assert price(cat, "o3", at, O3_USAGE, tier=tier) == expected
 
 
-def test_o3_before_launch_is_unknown(cat: Catalog) -> None:
-    with pytest.raises(UnknownModelError, match="no price before 2025-04-16"):
+def test_o3_before_launch_has_no_price_in_force(cat: Catalog) -> None:
+    with pytest.raises(PriceNotInForceError, match="first price is from 2025-04-16"):
         cat.resolve("o3", "2025-04-15")
 
 

@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import PriceDataError, UnknownModelError
+from .errors import PriceDataError, PriceNotInForceError, UnknownModelError
 from .types import (
     BUCKETS,
     FEE_DIMENSIONS,
@@ -495,6 +495,11 @@ class Catalog:
             text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise PriceDataError(f"{p}: cannot read price file: {e.strerror or e}") from e
+        except UnicodeDecodeError as e:
+            line = _text_line(p.read_bytes(), e.start)
+            raise PriceDataError(
+                f"{p}: not UTF-8 text (line {line}: {e.reason}); save the price file as UTF-8"
+            ) from e
         self._add_text(text, str(p), "custom")
         return self
 
@@ -568,8 +573,8 @@ class Catalog:
         priced at the base model's fine-tuned rates).
 
         Raises:
-            UnknownModelError: the name is unknown, or has no price on that date; the message
-                names the closest known ids.
+            UnknownModelError: the name is unknown; the message names the closest known ids.
+            PriceNotInForceError: the model is known but ``at`` is before its first price.
         """
         day = to_date(at)
         key = (model, day)
@@ -579,10 +584,7 @@ class Catalog:
         entry, requested = self._entry_for(model, day)
         period = entry.period_at(day)
         if period is None:
-            first = entry.periods[0].since
-            raise UnknownModelError(
-                f"{model} (no price before {first.isoformat()}; asked for {day.isoformat()})"
-            )
+            raise PriceNotInForceError(model, entry.periods[0].since, day)
         period = self._with_tool_fees(period, day)
         mp = ModelPrice(
             model=entry.id,
@@ -684,7 +686,7 @@ class Catalog:
                 continue
             try:
                 mp = self.resolve(a.name, day)
-            except UnknownModelError:
+            except (UnknownModelError, PriceNotInForceError):
                 continue
             out.append(mp)
         out.sort(key=lambda m: m.requested or m.model)
@@ -710,6 +712,11 @@ def _bundled_parts() -> tuple[tuple[list[ModelEntry], list[_Alias], list[_ToolFe
             data = _toml_loads(item.read_text(encoding="utf-8"), origin)
             parts.append(_parse(data, origin, item.name.removesuffix(".toml")))
     return tuple(parts)
+
+
+def _text_line(data: bytes, offset: int) -> int:
+    """1-based line number of byte ``offset`` in ``data``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 _shared: Catalog | None = None

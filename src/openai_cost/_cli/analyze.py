@@ -224,9 +224,14 @@ def _print_table(s: Summary) -> None:
         for p in (shown + failed)[:_LISTED]:
             nt.add_row(p.location or "", p.kind, str(p.count), p.reason)
         out.print(nt)
-        more = len(shown) + len(failed) - _LISTED
+        more = len(shown) + len(failed) - _LISTED + s.unlisted
         if more > 0:
-            out.print(f"... and {more} more (--json lists them all)")
+            where = (
+                f"--json lists {len(s.problems):,} of them; {s.unlisted:,} are only counted"
+                if s.unlisted
+                else "--json lists them all"
+            )
+            out.print(f"... and {more:,} more ({where})")
     parts = [f"{s.records:,} records read", f"{s.calls:,} calls priced: {money(s.total_usd)}"]
     if s.skipped:
         parts.append(

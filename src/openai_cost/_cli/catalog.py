@@ -105,6 +105,13 @@ def price(
         tool_calls=tools,
     )
     mp = get_catalog().resolve(model, at)
+    counts = (input_tokens, output_tokens, cached, cache_write, audio_in, cached_audio, image_in)
+    more = (audio_out, image_out, reasoning, characters, seconds, web_search, file_search)
+    if not any(counts) and not any(more):
+        raise click.UsageError(
+            "nothing to price: give the counts with --input/-i and --output/-o (tokens), "
+            "--characters (tts), --seconds (whisper), --web-search or --file-search (tool calls)"
+        )
     cost = price_usage(usage, mp, tier=tier, batch=batch)
     if as_json:
         echo_json(cost.to_dict())
@@ -197,16 +204,19 @@ def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: 
       openai-cost models 'o3*' --json
     """
     per_k = per.lower() == "1k"
+    cat = get_catalog()
     rows = [
-        model_row(mp, per_k)
-        for mp in get_catalog().models(at)
-        if _matches(mp.requested or mp.model, pattern)
+        model_row(mp, per_k) for mp in cat.models(at) if _matches(mp.requested or mp.model, pattern)
     ]
+    if not rows and pattern and not any(c in pattern for c in "*?["):
+        # a name `price` and `analyze` accept (a dated snapshot, a fine-tuned or prefixed
+        # name): resolve it the same way; an unknown name fails with the closest known ones
+        rows = [model_row(cat.resolve(pattern, at), per_k)]
+    if not rows:
+        raise click.ClickException(f"no model matches {pattern!r}" + (f" on {at}" if at else ""))
     if as_json:
         echo_json(rows)
         return
-    if not rows:
-        raise click.ClickException(f"no model matches {pattern!r}" + (f" on {at}" if at else ""))
     from rich.table import Table
 
     cols = [

@@ -103,6 +103,7 @@ def report(
 
     from ..ledger import Ledger
 
+    _must_exist(db_url)
     ledger = Ledger(db_url)
     try:
         rows = ledger.report(by=by, since=since, until=until, tags=tags or None)
@@ -142,6 +143,22 @@ def report(
             w.writerow(["" if v is None else v for v in r.to_dict().values()])
         return
     _table(rows, by, ledger.url, totals, total_cost, since, until)
+
+
+def _must_exist(db_url: str | None) -> None:
+    """A read-only command never creates a ledger: a SQLite file that is not there is an error."""
+    from pathlib import Path
+
+    from ..errors import LedgerError
+    from ..ledger import resolve_url
+
+    u = resolve_url(db_url)
+    if u.get_backend_name() == "sqlite" and u.database:
+        path = Path(u.database).expanduser()
+        if not path.exists():
+            raise LedgerError(
+                f"no ledger at {path} (check --db or OPENAI_COST_DB_URL; tracked calls create it)"
+            )
 
 
 def _table(
