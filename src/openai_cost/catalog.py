@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import PriceDataError, PriceNotInForceError, UnknownModelError
+from .errors import PriceDataError, PriceNotInForceError, UnknownModelError, UsageError
 from .types import (
     BUCKETS,
     FEE_DIMENSIONS,
@@ -125,6 +125,9 @@ def to_date(at: date | datetime | str | None) -> date:
     """Normalise ``at`` to a UTC date; None means today (UTC).
 
     Naive datetimes are taken as UTC. Strings are ISO dates or datetimes.
+
+    Raises:
+        UsageError: a string that is not an ISO date or datetime (also a ValueError).
     """
     if at is None:
         return _today()
@@ -142,7 +145,8 @@ def to_date(at: date | datetime | str | None) -> date:
                 return date.fromisoformat(at)
             return to_date(datetime.fromisoformat(at.replace("Z", "+00:00")))
         except ValueError as e:
-            raise ValueError(f"invalid date {at!r}; expected YYYY-MM-DD") from e
+            # UsageError is a ValueError too: callers catching ValueError keep working
+            raise UsageError(f"invalid date {at!r}; expected YYYY-MM-DD") from e
     raise TypeError(f"at must be a date, datetime, ISO string or None, got {at!r}")
 
 

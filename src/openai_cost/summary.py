@@ -351,7 +351,7 @@ class _Aggregator:
                     ):
                         self._stream_event(typ, obj, where)
                         return
-                    if typ in USAGE_EVENTS:
+                    if isinstance(typ, str) and typ in USAGE_EVENTS:
                         inner = obj.get("response")
                         if type(inner) is dict:
                             self.open_streams.pop(("resp", inner.get("id")), None)

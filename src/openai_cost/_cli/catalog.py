@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +14,10 @@ from ..pricing import price as price_usage
 from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
 from ._common import date_type, echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console
+from ._table import Column, fit, print_fit
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["models", "price"]
 
@@ -174,6 +178,51 @@ def _matches(name: str, pattern: str | None) -> bool:
     return pattern in name.lower()
 
 
+# (row key, header, rank: 0 = always shown, else the highest rank gives way first)
+_RATE_COLUMNS = (
+    ("input", "Input", 0),
+    ("batch_input", "Batch in", 4),
+    ("cached_input", "Cached in", 2),
+    ("output", "Output", 0),
+    ("batch_output", "Batch out", 5),
+    ("audio_input", "Audio in", 6),
+    ("audio_output", "Audio out", 7),
+    ("cache_write", "Cache write", 8),
+)
+_WIDE_COLUMNS = (
+    ("cached_audio_input", "Cached audio", 9),
+    ("image_input", "Image in", 9),
+    ("image_output", "Image out", 9),
+    ("flex_input", "Flex in", 9),
+    ("flex_output", "Flex out", 9),
+    ("priority_input", "Priority in", 9),
+    ("priority_output", "Priority out", 9),
+    ("long_context_input", "Long in", 9),
+    ("long_context_output", "Long out", 9),
+)
+
+
+def models_table(
+    rows: list[dict[str, Any]], *, per_k: bool, wide: bool, at: date | None, width: int
+) -> tuple[Table, int]:
+    """The ``models`` table for a terminal ``width`` wide: the model, input and output rates
+    always; the other rates give way (empty ones first) when it does not fit."""
+    cols = [*_RATE_COLUMNS, *(_WIDE_COLUMNS if wide else ())]
+    unit = "per 1K tokens" if per_k else "per 1M tokens"
+    columns = [Column("Model", "text", min_width=20)]
+    columns += [Column(label, drop=rank) for _, label, rank in cols]
+    columns.append(Column("Since", drop=3, justify="left"))
+    cells = [
+        [
+            r["model"] + (f" → {r['resolves_to']}" if "resolves_to" in r else ""),
+            *(r.get(k, "") for k, _, _ in cols),
+            r["since"] + ("" if r["since_exact"] else "*"),
+        ]
+        for r in rows
+    ]
+    return fit(columns, cells, width=width, title=f"OpenAI prices, USD {unit}, at {at or 'today'}")
+
+
 @click.command()
 @click.argument("pattern", required=False)
 @click.option(
@@ -217,41 +266,9 @@ def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: 
     if as_json:
         echo_json(rows)
         return
-    from rich.table import Table
-
-    cols = [
-        ("input", "Input"),
-        ("batch_input", "Batch in"),
-        ("cached_input", "Cached in"),
-        ("output", "Output"),
-        ("batch_output", "Batch out"),
-        ("audio_input", "Audio in"),
-        ("audio_output", "Audio out"),
-        ("cache_write", "Cache write"),
-    ]
-    if wide:
-        cols += [
-            ("cached_audio_input", "Cached audio"),
-            ("image_input", "Image in"),
-            ("image_output", "Image out"),
-            ("flex_input", "Flex in"),
-            ("flex_output", "Flex out"),
-            ("priority_input", "Priority in"),
-            ("priority_output", "Priority out"),
-            ("long_context_input", "Long in"),
-            ("long_context_output", "Long out"),
-        ]
-    unit = "per 1K tokens" if per_k else "per 1M tokens"
-    table = Table(title=f"OpenAI prices, USD {unit}, at {at or 'today'}", title_justify="left")
-    table.add_column("Model", no_wrap=True)
-    for _, label in cols:
-        table.add_column(label, justify="right")
-    table.add_column("Since", no_wrap=True, min_width=11)
-    for r in rows:
-        name = r["model"] + (f" → {r['resolves_to']}" if "resolves_to" in r else "")
-        since = r["since"] + ("" if r["since_exact"] else "*")
-        table.add_row(name, *(r.get(k, "") for k, _ in cols), since)
-    console().print(table)
+    out = console()
+    table, width = models_table(rows, per_k=per_k, wide=wide, at=at, width=out.width)
+    print_fit(out, table, width)
     console().print(
         "[dim]* date not exact (see the period's note in --json); empty cell: no price listed[/dim]"
     )

@@ -14,6 +14,7 @@ from ..tokens import Estimate, count_tokens, request_fields, tokenizer_for
 from ..tokens import estimate as estimate_call
 from ._common import echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console, money
+from ._table import Column, fit, print_fit
 
 __all__ = ["estimate", "tokens"]
 
@@ -229,31 +230,34 @@ def estimate(
                 + [{"model": n, "error": str(e), "priced": False} for n, e in failed]
             )
         return
-    from rich.table import Table
-
     r0 = rows[0]
-    title = f"Estimate · {r0.prompt_cost.tier} · prices at {at or 'today'}"
-    table = Table(title=title, title_justify="left")
-    for col, just in (
-        ("model", "left"),
-        ("prompt tokens", "right"),
-        ("prompt", "right"),
-        ("max output", "right"),
-        ("output (max)", "right"),
-        ("total", "right"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in rows:
-        table.add_row(
+    out = console()
+    cells = [
+        [
             r.model,
             f"{r.prompt_tokens:,}",
             money(r.prompt_cost.total),
             f"{r.max_output_tokens:,}",
             money(r.output_cost_max),
             f"{money(r.total_min)} to {money(r.total_max)}",
-        )
-    for n, _ in failed:
-        table.add_row(n, "", "", "", "", "no price (see below)", style="dim")
-    console().print(table)
+        ]
+        for r in rows
+    ]
+    cells += [[n, "", "", "", "", "no price (see below)"] for n, _ in failed]
+    table, width = fit(
+        [
+            Column("model", "text", min_width=20),
+            Column("prompt tokens", drop=2),
+            Column("prompt"),
+            Column("max output", drop=3),
+            Column("output (max)", drop=1),
+            Column("total"),
+        ],
+        cells,
+        width=out.width,
+        title=f"Estimate · {r0.prompt_cost.tier} · prices at {at or 'today'}",
+        styles={len(rows) + i: "dim" for i in range(len(failed))},
+    )
+    print_fit(out, table, width)
     for n, err in failed:
         console().print(f"{n}: not priced: {err}")
