@@ -129,12 +129,20 @@ def test_the_layout_never_cuts_money_even_when_it_cannot_fit() -> None:
         print_fit(Console(width=width, file=buf, no_color=True), table, out_width)
         out = buf.getvalue()
         assert "$123,456,789.123456" in out and "…" not in out
+        assert "some-model-name" in first_column(out)  # the name folds, never vanishes
         if width == 80:
             assert "1,234,567" in out and out_width == 80
     table, _ = fit(columns, rows, width=36)
     buf = io.StringIO()
     print_fit(Console(width=36, file=buf, no_color=True), table, 36)
     assert "1.23M" in buf.getvalue() or "not shown at this width: calls" in buf.getvalue()
+
+
+def test_price_prints_a_huge_amount_whole_at_80_columns() -> None:
+    out = run(80, "price", "gpt-4o", "-i", str(4 * 10**30), "--at", "2025-01-08")
+    # 4e30 x $2.50/1M = $1e25 (billing 3.1): wider than 80 columns, so printed wider, not cut
+    assert "$10,000,000,000,000,000,000,000,000.000000" in out and "…" not in out
+    assert "input" in first_column(out)
 
 
 def test_counts_are_abbreviated_to_five_characters() -> None:

@@ -185,5 +185,14 @@ def fit(
 
 
 def print_fit(console: Console, table: Table, width: int) -> None:
-    """Print a table from `fit`: never cropped, even when it is wider than the terminal."""
-    console.print(table, width=width, crop=False)
+    """Print a table from `fit`: never cropped, even when it is wider than the terminal (then
+    the terminal wraps its lines)."""
+    if width <= console.width:
+        console.print(table)
+        return
+    narrow = console.width
+    console.width = width  # rich caps a print's width at the console's
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = narrow

@@ -13,7 +13,7 @@ import click
 from ..pricing import price as price_usage
 from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
 from ._common import date_type, echo_json, get_catalog, json_option, prices_option, pricing_options
-from ._console import console
+from ._console import console, money
 from ._table import Column, fit, print_fit
 
 if TYPE_CHECKING:
@@ -120,10 +120,27 @@ def price(
     if as_json:
         echo_json(cost.to_dict())
         return
-    table = cost.__rich__()
+    title = cost.title
     if mp.requested and mp.requested != mp.model:
-        table.title = f"{mp.requested} → {table.title}"
-    console().print(table)
+        title = f"{mp.requested} → {title}"
+    out = console()
+    rows = [list(r) for r in cost.rows()]
+    rows.append(["total", "", "", money(cost.total), ""])
+    table, width = fit(
+        [
+            Column("dimension", "text"),
+            Column("units"),
+            Column("rate"),
+            Column("amount"),
+            Column("note", "text", drop=9),
+        ],
+        rows,
+        width=out.width,
+        title=title,
+        styles={len(rows) - 1: "bold"},
+        sections=[len(rows) - 1],
+    )
+    print_fit(out, table, width)
 
 
 # ---------------------------------------------------------------------------- models
