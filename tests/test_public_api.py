@@ -54,6 +54,9 @@ HEAVY = (
     "fastapi",
     "starlette",
     "sqlite3",
+    # prices update only: urllib and http.client load when an update runs
+    "urllib.request",
+    "http.client",
 )
 
 

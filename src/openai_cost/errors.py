@@ -6,6 +6,7 @@ OpenAICostError
 │   ├── UnknownModelError        (also LookupError)
 │   ├── PriceNotInForceError     (also LookupError; a known model asked before its first price)
 │   └── PriceDataError           (also ValueError; bad data file)
+├── PriceUpdateError             a price download failed or is older than the data in use
 ├── UsageError                   (also ValueError; unreadable or contradictory usage)
 │   └── FailedRequestError       the call failed (Batch error line, non-200): nothing billed
 ├── BudgetExceededError
@@ -35,6 +36,7 @@ __all__ = [
     "OpenAICostError",
     "PriceDataError",
     "PriceNotInForceError",
+    "PriceUpdateError",
     "PricingError",
     "PricingWarning",
     "TokenizerUnavailableError",
@@ -85,6 +87,10 @@ class PriceNotInForceError(PricingError, LookupError):
 
 class PriceDataError(PricingError, ValueError):
     """A price data file is malformed: the message names the file, the entry and the field."""
+
+
+class PriceUpdateError(OpenAICostError):
+    """``prices update`` could not install a file: HTTP error, truncated download, older data."""
 
 
 class UsageError(OpenAICostError, ValueError):

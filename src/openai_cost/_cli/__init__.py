@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
+    "prices": "prices:prices",
 }
 
 
@@ -41,13 +42,22 @@ class _LazyGroup(click.Group):
         return cmd
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except OpenAICostError as e:
-            raise click.ClickException(_one_line(str(e))) from e
-        except OSError as e:  # a file that cannot be read or written
-            where = f"{e.filename}: " if e.filename else ""
-            raise click.ClickException(f"{where}{e.strerror or e}") from e
+        import warnings
+
+        def show(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:
+            click.echo(f"Warning: {message}", err=True)
+
+        with warnings.catch_warnings():
+            # each distinct warning once, as one line: a dated snapshot priced as its model...
+            warnings.simplefilter("default")
+            warnings.showwarning = show
+            try:
+                return super().invoke(ctx)
+            except OpenAICostError as e:
+                raise click.ClickException(_one_line(str(e))) from e
+            except OSError as e:  # a file that cannot be read or written
+                where = f"{e.filename}: " if e.filename else ""
+                raise click.ClickException(f"{where}{e.strerror or e}") from e
 
 
 def _one_line(msg: str) -> str:
