@@ -54,6 +54,10 @@ HEAVY = (
     "fastapi",
     "starlette",
     "sqlite3",
+    "pyarrow",
+    "duckdb",
+    "pyspark",
+    "orjson",
     # prices update only: urllib and http.client load when an update runs
     "urllib.request",
     "http.client",

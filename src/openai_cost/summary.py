@@ -295,24 +295,24 @@ class _Aggregator:
         self.thresholds[(model, day)] = thr
         return thr
 
-    def _unknown_model(self, model: str, where: str, day: int | None) -> None:
+    def _unknown_model(self, model: str, where: str, day: int | None, n: int = 1) -> None:
+        """Count ``n`` calls of a model with no price on ``day``: unknown, or known but asked
+        before its first price (one problem per model and reason)."""
+        self.unpriced += n
         reason = self.not_in_force.get((model, day))
         if reason is not None:
-            # a known model asked before its first price: one problem per model and reason
-            self.unpriced += 1
-            u = self.early.get((model, reason))
-            if u is None:
-                self.early[(model, reason)] = [1, where]
+            early = self.early.get((model, reason))
+            if early is None:
+                self.early[(model, reason)] = [n, where]
             else:
-                u[0] += 1
+                early[0] += n
             return
-        self.unpriced += 1
         u = self.unknown.get(model)
         if u is None:
-            reason = self.unknown_reasons.get(model, f"unknown model {model!r}")
-            self.unknown[model] = [1, where, reason]
+            why = self.unknown_reasons.get(model, f"unknown model {model!r}")
+            self.unknown[model] = [n, where, why]
         else:
-            u[0] += 1
+            u[0] += n
 
     # ------------------------------------------------------------------ adding
     def add(self, obj: Any, where: Any) -> None:
