@@ -24,7 +24,7 @@ from _ledger_helpers import rec
 from openai_cost import Ledger
 from openai_cost._cli import main
 from openai_cost._cli._console import console
-from openai_cost._cli._table import Column, compact, fit, print_fit
+from openai_cost._cli._layout import Column, compact, fit, print_fit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [

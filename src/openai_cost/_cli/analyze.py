@@ -14,7 +14,7 @@ import click
 from ..summary import GROUP_FIELDS, Item, Summary, iter_records, summarize
 from ._common import date_type, echo_json, get_catalog, prices_option
 from ._console import console, err_console, money
-from ._table import Column, fit, print_fit
+from ._layout import Column, fit, print_fit
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -22,7 +22,7 @@ from ._common import (
     strict_option,
 )
 from ._console import console, money
-from ._table import Column, fit, print_fit
+from ._layout import Column, fit, print_fit
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -12,7 +12,7 @@ import click
 
 from ._common import date_type, echo_json, prices_option
 from ._console import console, money
-from ._table import Column, fit, print_fit
+from ._layout import Column, fit, print_fit
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -14,7 +14,7 @@ from ..tokens import Estimate, count_tokens, request_fields, tokenizer_for
 from ..tokens import estimate as estimate_call
 from ._common import echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console, money
-from ._table import Column, fit, print_fit
+from ._layout import Column, fit, print_fit
 
 __all__ = ["estimate", "tokens"]
 
