@@ -167,10 +167,14 @@ class _SyncTapBase:
             )
 
     def __del__(self) -> None:  # the caller dropped the response without closing it
-        if _exit.exited():  # finished by the exit sequence; the interpreter is finalising
-            return
-        with contextlib.suppress(Exception):
+        # Late in interpreter shutdown, module globals (`_exit`, `contextlib`) may already be
+        # None: a plain try/except is the only guard that cannot itself fail there.
+        try:
+            if _exit.exited():  # finished by the exit sequence; the interpreter is finalising
+                return
             self._done()
+        except Exception:  # a finaliser must never raise or print
+            pass
 
 
 def _decoded(headers: Any, body: bytes) -> bytes:
