@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from openai_cost import Catalog
-from openai_cost.errors import PricingError, UnknownModelError
+from openai_cost.errors import PricingError
 from openai_cost.pricing import _rater
 from openai_cost.types import FEE_DIMENSIONS, TOKEN_DIMENSIONS, ModelPrice
 
@@ -275,7 +275,7 @@ def _known(cat: Catalog, name: str, day: date, today: date) -> str | None:
             warnings.simplefilter("always")
             try:
                 cat.resolve(name, when)
-            except UnknownModelError:
+            except PricingError:  # unknown, or known but not priced yet on that date
                 continue
         return "assumed" if caught else "yes"
     return None
