@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -297,6 +298,7 @@ def main() -> int:
     finally:
         for engine, _ in backends.values():
             engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
         if pg_db:
             import psycopg
 

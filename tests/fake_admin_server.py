@@ -213,6 +213,8 @@ class FakeAdmin:
     unbilled_models: set[str] = field(default_factory=set)
     """Models the bill leaves out."""
     amount_as_string: bool = False
+    with_quantity: bool = True
+    """Costs results carry quantity and quantity_unit (as they do since 2026-08-21)."""
     fail_429: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -310,7 +312,7 @@ class FakeAdmin:
                 "project_id": key[1],
                 "api_key_id": key[2],
             }
-            if "line_item" in group_by:
+            if "line_item" in group_by and self.with_quantity:
                 is_tokens = qty > 0
                 r["quantity"] = _Raw(qty) if is_tokens else None
                 r["quantity_unit"] = "tokens" if is_tokens else None

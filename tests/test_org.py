@@ -492,6 +492,44 @@ def test_price_drift_names_dimension_and_both_rates(backend: Backend) -> None:
     assert rec.usage_usd == Decimal("0.01867")
 
 
+def test_price_drift_without_quantity_uses_the_usage_tokens(sqlite_url: str) -> None:
+    # before 2026-08-21 line items had no quantity: the billed rate is amount / the usage
+    # tokens of that dimension. B billed at $0.20 input: 10,000 x $0.20 = 0.002 -> $0.20/1M
+    state = FakeAdmin(CALLS, with_quantity=False)
+    state.rates[(MINI, "default")]["input"] = Decimal("0.20")
+    pulled(sqlite_url, state)
+    rec = org.reconcile(sqlite_url, since=D14, until=D16)
+    drift = [f for f in row(rec, D14, MINI).findings if f.kind == "price_drift"]
+    assert [(f.dimension, f.catalog_rate, f.billed_rate) for f in drift] == [
+        ("input", Decimal("0.15"), Decimal("0.2"))
+    ]
+    # the batch row of the same model is billed at the catalog's rates: no drift there
+    assert [f.kind for f in row(rec, D16, MINI, "batch").findings] == ["untracked"]
+
+
+def test_reconcile_pull_then_compare(sqlite_url: str) -> None:
+    track(sqlite_url, [A, B, C, D, E])
+    with fake(FakeAdmin(CALLS)) as srv:
+        res = CliRunner().invoke(
+            main,
+            ["reconcile", "--since", "2026-07-14", "--until", "2026-07-16", "--db", sqlite_url,
+             "--pull", "--base-url", srv.base_url, "--json", "--fail-over", "0"],
+        )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    total = str(A_USD + B_USD + C_USD + D_USD + E_USD)
+    assert data["totals"]["usage_usd"] == data["totals"]["billed_usd"] == total
+    # D was tracked without its Batch flag (the ledger has no Batch tier): it shows as tracked
+    # at standard rates and not billed there, and untracked in the Batch row
+    kinds = {(r["model"], r["tier"]): [f["kind"] for f in r["findings"]] for r in data["rows"]}
+    assert kinds[(MINI, "batch")] == ["untracked"]
+    assert kinds[(GPT4O, "priority")] == []
+    d16 = next(r for r in data["rows"] if r["day"] == "2026-07-16" and r["model"] == MINI
+               and r["tier"] == "default")  # fmt: skip
+    assert (d16["tracked_usd"], d16["usage_usd"], d16["billed_usd"]) == (str(D_USD), None, "0")
+    assert [f["kind"] for f in d16["findings"]] == ["not_billed"]
+
+
 def test_other_charges_and_not_billed(backend: Backend) -> None:
     track(backend.url, [A, B, C, E])
     state = FakeAdmin(CALLS, unbilled_models={MINI})
