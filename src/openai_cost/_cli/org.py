@@ -55,7 +55,7 @@ def org() -> None:
     \b
       export OPENAI_ADMIN_KEY=sk-admin-...
       openai-cost org pull --since 2026-11-01 --until 2026-11-28
-      openai-cost org report --since 2026-11-01 --until 2026-11-28 --by project --json
+      openai-cost org report --since 2026-11-01 --until 2026-11-28 --json
 
     The pulled data is stored in the ledger database (--db); `openai-cost reconcile` compares
     it with the tracked calls.
