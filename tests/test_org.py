@@ -339,6 +339,23 @@ def test_unknown_model_is_listed_with_its_reason_never_zero(sqlite_url: str) -> 
     assert "gpt-9-imaginary" in r.findings[0].detail
 
 
+def test_an_undocumented_tier_is_unpriced_not_zero(sqlite_url: str) -> None:
+    tier = "incentivized-tier"  # seen in usage exports, documented nowhere
+    g = SynthCall("req_g", at(D16, 7), GPT4O, "proj_alpha", "key_a", None,
+                  input_tokens=1000, output_tokens=10, service_tier=tier)  # fmt: skip
+    pulled(sqlite_url, FakeAdmin([*CALLS, g]))
+    rep = org.report(sqlite_url, since=D14, until=D16, by="tier")
+    tiers = {r.group: (r.usage_usd, r.unpriced_requests) for r in rep.rows}
+    assert tiers["incentivized-tier"] == (None, 1)
+    (bucket,) = rep.unpriced
+    assert "unknown tier 'incentivized-tier'" in bucket.reason
+    rec = org.reconcile(sqlite_url, since=D14, until=D16)
+    r = row(rec, D16, GPT4O, "incentivized-tier")
+    assert r.usage_usd is None
+    assert [f.kind for f in r.findings] == ["unpriced", "untracked"]
+    assert "incentivized-tier" in r.findings[0].detail
+
+
 # --- schemas and amounts ---------------------------------------------------------------------
 
 
