@@ -188,6 +188,7 @@ def bare_queries(engine: sa.Engine) -> Callable[[], Any]:
         else "substr(created_at, 1, 10)"
     )
     since, until = START.isoformat(), (START + timedelta(days=DAYS)).isoformat()
+    created = "created_at" if pg else "+created_at"  # a scan, as reconcile does for a wide window
     counts = ", ".join(
         f"sum({c})"
         for c in (
@@ -205,8 +206,8 @@ def bare_queries(engine: sa.Engine) -> Callable[[], Any]:
         f"SELECT {keys}, api_key_id, {counts} FROM org_usage WHERE day >= :s AND day < :u "
         f"GROUP BY {keys}, api_key_id",
         f"SELECT {day}, coalesce(model_resolved, model), tier, count(*), sum(cost_usd), "
-        f"sum(input_tokens), sum(output_tokens) FROM calls WHERE created_at >= :s "
-        f"AND created_at < :u AND status != 'error' GROUP BY 1, 2, 3",
+        f"sum(input_tokens), sum(output_tokens) FROM calls WHERE {created} >= :s "
+        f"AND {created} < :u AND status != 'error' GROUP BY 1, 2, 3",
         "SELECT day, line_item, sum(amount_usd), sum(quantity), count(quantity), count(*), "
         "min(quantity_unit), max(quantity_unit) FROM org_costs WHERE day >= :s AND day < :u "
         "GROUP BY day, line_item",

@@ -459,6 +459,13 @@ def test_reconcile_all_agree_but_untracked_batch(backend: Backend) -> None:
     assert f.projects == (("proj_alpha", 1),) and f.api_keys == (("key_a", 1),)
     assert rec.difference_pct == 0
     assert rec.other_charges == []
+    # one day of three: the ledger is read through its created_at index
+    one = org.reconcile(backend.url, since=D16, until=D16)
+    assert {(r.model, r.tier): r.tracked_usd for r in one.rows} == {
+        (GPT4O, "priority"): C_USD,
+        (MINI, "batch"): 0,
+        (EMB, "default"): E_USD,
+    }
 
 
 def test_untracked_names_projects_and_keys(backend: Backend) -> None:
