@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"usage"}),
     frozenset({"_api", "tokens", "summary"}),
     frozenset({"ledger"}),
-    frozenset({"budget"}),
+    frozenset({"budget", "org"}),
     frozenset({"tracking"}),
     frozenset({"_cli"}),
 )
