@@ -86,6 +86,7 @@ DIMS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
 _OBJECT = {
     "completions": "organization.usage.completions.result",
     "embeddings": "organization.usage.embeddings.result",
+    "web_search_calls": "organization.usage.web_searches.result",
 }
 
 
@@ -238,10 +239,15 @@ class FakeAdmin:
         for key, cs in sorted(groups.items(), key=lambda kv: repr(kv[0])):
             r: dict[str, Any] = {"object": _OBJECT[endpoint]}
             for d, v in zip(DIMS, key, strict=True):
-                if endpoint == "embeddings" and d in ("batch", "service_tier"):
+                if endpoint != "completions" and d in ("batch", "service_tier"):
                     continue
                 r[d] = v
             r["num_model_requests"] = len(cs)
+            if endpoint == "web_search_calls":  # one search call per request here
+                r["num_requests"] = len(cs)
+                r["context_level"] = None
+                results.append(r)
+                continue
             r["input_tokens"] = sum(c.input_tokens for c in cs)
             if endpoint == "completions":
                 r["output_tokens"] = sum(c.output_tokens for c in cs)

@@ -339,6 +339,29 @@ def test_unknown_model_is_listed_with_its_reason_never_zero(sqlite_url: str) -> 
     assert "gpt-9-imaginary" in r.findings[0].detail
 
 
+def test_web_search_calls_are_priced_per_call(sqlite_url: str) -> None:
+    searches = [
+        SynthCall(
+            f"ws_{i}", at(D16, 14), GPT4O, "proj_beta", "key_b", None, endpoint="web_search_calls"
+        )
+        for i in range(3)
+    ]
+    state = FakeAdmin([*CALLS, *searches])
+    state.extra_costs = [
+        {"day": D16, "line_item": "web search tool calls", "amount": Decimal("0.03")}
+    ]
+    pulled(sqlite_url, state)
+    rep = org.report(sqlite_url, since=D16, until=D16, by="project")
+    # web search: $10.00 per 1K calls (openai-billing.md 2.7): 3 calls = $0.03
+    assert {r.group: r.usage_usd for r in rep.rows}["proj_beta"] == C_USD + Decimal("0.03")
+    # in reconcile a search is not a model's tokens: its bill is an other charge
+    rec = org.reconcile(sqlite_url, since=D16, until=D16)
+    assert row(rec, D16, GPT4O, "priority").usage_usd == C_USD
+    assert [(c.line_item, c.billed_usd) for c in rec.other_charges] == [
+        ("web search tool calls", Decimal("0.03"))
+    ]
+
+
 def test_an_undocumented_tier_is_unpriced_not_zero(sqlite_url: str) -> None:
     tier = "incentivized-tier"  # seen in usage exports, documented nowhere
     g = SynthCall("req_g", at(D16, 7), GPT4O, "proj_alpha", "key_a", None,
