@@ -645,6 +645,10 @@ def test_cli_report_csv_and_json(sqlite_url: str) -> None:
     assert json.loads(res.output)["totals"]["usage_usd"] == "0.01867"
     res = CliRunner().invoke(main, [*args, "--by", "api_key"])
     assert res.exit_code == 0 and "key_b" in res.output
+    res = CliRunner().invoke(main, [*args, "--by", "line_item"])
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if f"priority | {GPT4O}, output" in ln)
+    assert line.split()[-1] == "$0.0017"  # C: 100 x $17 per 1M
 
 
 def test_has_data(sqlite_url: str) -> None:

@@ -193,11 +193,19 @@ def report(
     from rich import box
 
     table = Table(
-        title=f"Organisation usage by {by}, {since} to {until}",
+        title=f"Organisation {'bill' if by == 'line_item' else 'usage'} by {by}, "
+        f"{since} to {until}",
         show_footer=True,
         box=box.SIMPLE_HEAD,
     )
     billed = rep.billed_usd
+    if by == "line_item":  # the Costs API alone: dollars, no usage
+        table.add_column(by, footer="total", overflow="fold")
+        table.add_column("billed", justify="right", footer=_usd(billed or Decimal(0)))
+        for r in rep.rows:
+            table.add_row(r.group, "" if r.billed_usd is None else _usd(r.billed_usd))
+        console().print(table)
+        return
     table.add_column(by, footer="total", overflow="fold")
     table.add_column("requests", justify="right", footer=f"{sum(r.requests for r in rep.rows):,}")
     table.add_column("tokens", justify="right")
