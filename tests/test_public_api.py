@@ -55,6 +55,9 @@ HEAVY = (
     "starlette",
     "sqlite3",
     "openai_cost.org",
+    # prices update only: urllib and http.client load when an update runs
+    "urllib.request",
+    "http.client",
 )
 
 
