@@ -106,6 +106,8 @@ class SynthCall:
     output_tokens: int = 0
     audio_input_tokens: int = 0
     cached_audio_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_12h_tokens: int = 0
     batch: bool = False
     service_tier: str = "default"
 
@@ -264,9 +266,13 @@ class FakeAdmin:
                     r["input_cached_text_tokens"] = cached - c_audio
                     r["input_cached_image_tokens"] = 0
                     r["input_image_tokens"] = 0
-                    r["input_cache_write_tokens"] = 0
-                    r["input_uncached_tokens"] = r["input_tokens"] - cached
-                    r["input_text_tokens"] = r["input_tokens"] - cached - (audio - c_audio)
+                    write = sum(c.cache_write_tokens for c in cs)
+                    w12 = sum(c.cache_write_12h_tokens for c in cs)
+                    r["input_cache_write_tokens"] = write
+                    r["input_cache_write_12h_tokens"] = w12
+                    r["input_cache_write_30m_tokens"] = write - w12
+                    r["input_uncached_tokens"] = r["input_tokens"] - cached - write
+                    r["input_text_tokens"] = r["input_tokens"] - cached - write - (audio - c_audio)
                     r["output_text_tokens"] = r["output_tokens"]
                     r["output_image_tokens"] = 0
             results.append(r)

@@ -414,6 +414,19 @@ def test_old_and_new_completions_schemas_normalise_alike(sqlite_url: str) -> Non
     ]
 
 
+def test_12_hour_cache_writes_price_at_their_own_rate(sqlite_url: str) -> None:
+    day = date(2026, 11, 20)
+    writes = {"cache_write_tokens": 4000, "cache_write_12h_tokens": 1000}
+    call = SynthCall("req_w", at(day, 5), "gpt-6.2-sol", "p", "k", None,
+                     input_tokens=10_000, output_tokens=100, **writes)  # fmt: skip
+    with fake(FakeAdmin([call])) as srv:
+        org.pull(sqlite_url, since=day, until=day, base_url=srv.base_url, endpoints=["completions"])
+    (r,) = org.report(sqlite_url, since=day, until=day).rows
+    # gpt-6.2-sol (openai-billing.md 6.1): input $2.00, 30-minute cache write $2.50, 12-hour
+    # cache write $5.00, output $10.00: 1000 x 5 + 3000 x 2.50 + 6000 x 2 + 100 x 10 per 1M
+    assert r.usage_usd == Decimal("0.0255")
+
+
 def test_amount_value_as_string_or_long_number(sqlite_url: str, tmp_path: Path) -> None:
     pulled(sqlite_url, FakeAdmin(CALLS))
     other = f"sqlite:///{tmp_path / 'other.db'}"

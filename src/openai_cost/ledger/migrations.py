@@ -52,6 +52,7 @@ _ORG_COUNTS = (
     "input_tokens",
     "cached_tokens",
     "cache_write_tokens",
+    "cache_write_12h_tokens",
     "audio_input_tokens",
     "cached_audio_tokens",
     "image_input_tokens",

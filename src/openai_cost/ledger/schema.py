@@ -165,6 +165,7 @@ ORG_COUNTS: tuple[str, ...] = (
     "input_tokens",
     "cached_tokens",
     "cache_write_tokens",
+    "cache_write_12h_tokens",
     "audio_input_tokens",
     "cached_audio_tokens",
     "image_input_tokens",

@@ -89,6 +89,7 @@ def usage_of(endpoint: str, g: Mapping[str, Any]) -> Usage:
         output_tokens=g["output_tokens"],
         cached_tokens=g["cached_tokens"],
         cache_write_tokens=g["cache_write_tokens"],
+        cache_write_12h_tokens=g["cache_write_12h_tokens"],
         audio_input_tokens=g["audio_input_tokens"],
         cached_audio_tokens=g["cached_audio_tokens"],
         image_input_tokens=g["image_input_tokens"],

@@ -91,6 +91,7 @@ def _zero_counts() -> dict[str, int]:
             "input_tokens",
             "cached_tokens",
             "cache_write_tokens",
+            "cache_write_12h_tokens",
             "audio_input_tokens",
             "cached_audio_tokens",
             "image_input_tokens",
@@ -138,6 +139,7 @@ def normalize_usage(
             c_audio = _int(result, "input_cached_audio_tokens")
             c_image = _int(result, "input_cached_image_tokens")
             counts["cache_write_tokens"] = _int(result, "input_cache_write_tokens")
+            counts["cache_write_12h_tokens"] = _int(result, "input_cache_write_12h_tokens")
             counts["cached_audio_tokens"] = c_audio
             counts["cached_image_tokens"] = c_image
             counts["audio_input_tokens"] = _int(result, "input_audio_tokens") + c_audio
