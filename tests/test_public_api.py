@@ -55,6 +55,10 @@ HEAVY = (
     "starlette",
     "sqlite3",
     "openai_cost.org",
+    "pyarrow",
+    "duckdb",
+    "pyspark",
+    "orjson",
     # prices update only: urllib and http.client load when an update runs
     "urllib.request",
     "http.client",
