@@ -25,6 +25,8 @@ _COMMANDS: dict[str, str] = {
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
+    "org": "org:org",
+    "reconcile": "org:reconcile",
     "prices": "prices:prices",
 }
 
