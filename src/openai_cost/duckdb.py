@@ -288,7 +288,7 @@ def _read_json(path: str) -> str:
     )
     return (
         f"read_json('{esc}', format='newline_delimited', records=true, ignore_errors=true, "
-        f"maximum_object_size=1073741824, columns={cols}) WITH ORDINALITY"
+        f"columns={cols}) WITH ORDINALITY"
     )
 
 
