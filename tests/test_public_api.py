@@ -54,6 +54,7 @@ HEAVY = (
     "fastapi",
     "starlette",
     "sqlite3",
+    "openai_cost.org",
     "pyarrow",
     "duckdb",
     "pyspark",

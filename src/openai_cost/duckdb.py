@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import catalog, to_date
 from .errors import UsageError
+from .types import MAX_TIMESTAMP
 from .usage import CHAT_COMPLETION_DETAIL_KEYS, CHAT_PROMPT_DETAIL_KEYS, CHAT_USAGE_KEYS
 
 if TYPE_CHECKING:
@@ -229,6 +230,7 @@ def _branch(base: int) -> dict[str, str]:
             f"{v('object')} = '\"chat.completion\"'",
             f"starts_with({v('model')}, '\"')",
             count(v("created")),
+            f"TRY_CAST({v('created')} AS BIGINT) <= {MAX_TIMESTAMP}",  # as the default's check
             f"starts_with({usage}, '{{')",
             keys_in(usage, "usage.", _FAST_TOP),
             count(v("usage.prompt_tokens")),
@@ -402,9 +404,7 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
     if thr is s._MISSING:
         thr = agg._threshold(model, day)
     if thr is None:
-        agg._unknown_model(model, where)
-        agg.unpriced += n - 1
-        agg.unknown[model][0] += n - 1
+        agg._unknown_model(model, where, day, n)
         return
     # band = how many catalog thresholds the input is above; the model's own decides
     long_ctx = thr != s._NO_LIMIT and row["band"] > thresholds.index(thr)
@@ -543,7 +543,7 @@ def _add_call(agg: Any, call: Any, where: str) -> None:
     if thr is s._MISSING:
         thr = agg._threshold(model, day)
     if thr is None:
-        agg._unknown_model(model, where)
+        agg._unknown_model(model, where, day)
         return
     u = call.usage
     image = (u.image_size, u.image_quality) if u.images else None

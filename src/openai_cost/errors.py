@@ -4,11 +4,13 @@
 OpenAICostError
 ├── PricingError
 │   ├── UnknownModelError        (also LookupError)
+│   ├── PriceNotInForceError     (also LookupError; a known model asked before its first price)
 │   └── PriceDataError           (also ValueError; bad data file)
 ├── PriceUpdateError             a price download failed or is older than the data in use
 ├── UsageError                   (also ValueError; unreadable or contradictory usage)
 │   └── FailedRequestError       the call failed (Batch error line, non-200): nothing billed
 ├── BudgetExceededError
+│   └── BudgetUnavailableError   the budget could not be checked in time (mode="raise")
 ├── TokenizerUnavailableError
 ├── LedgerError
 └── ConfigError
@@ -23,16 +25,19 @@ Catch `OpenAICostError` to catch everything; each leaf also inherits the matchin
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 __all__ = [
     "BudgetExceededError",
+    "BudgetUnavailableError",
     "BudgetWarning",
     "ConfigError",
     "FailedRequestError",
     "LedgerError",
     "OpenAICostError",
     "PriceDataError",
+    "PriceNotInForceError",
     "PriceUpdateError",
     "PricingError",
     "PricingWarning",
@@ -61,6 +66,22 @@ class UnknownModelError(PricingError, LookupError):
             msg += "; closest known: " + ", ".join(self.suggestions)
         msg += " (add it with a custom price file: catalog().load(path) or OPENAI_COST_PRICES)"
         super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would repr() the message otherwise
+        return str(self.args[0])
+
+
+class PriceNotInForceError(PricingError, LookupError):
+    """The model is known, but has no price on the date asked: it is before its first price."""
+
+    def __init__(self, model: str, first_priced: date, asked: date) -> None:
+        self.model = model
+        self.first_priced = first_priced
+        self.asked = asked
+        super().__init__(
+            f"{model!r} has no price on {asked.isoformat()}: its first price is from "
+            f"{first_priced.isoformat()} (price it at that date or later with at=/--at)"
+        )
 
     def __str__(self) -> str:  # LookupError would repr() the message otherwise
         return str(self.args[0])
@@ -110,6 +131,13 @@ class BudgetExceededError(OpenAICostError):
         self.limit_usd = limit_usd
         self.spent_usd = spent_usd
         self.estimate_usd = estimate_usd
+
+
+class BudgetUnavailableError(BudgetExceededError):
+    """A budget with ``mode="raise"`` could not be checked within its ``check_timeout`` (the
+    ledger's database is frozen or locked): the call is refused rather than let through
+    unchecked. A subclass of `BudgetExceededError`, so code that handles refused calls
+    handles this one too."""
 
 
 class TokenizerUnavailableError(OpenAICostError):

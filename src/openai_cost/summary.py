@@ -6,9 +6,8 @@ is kept. Pricing is linear in the counts, so each bucket is priced once at the e
 `pricing.price` as a single call (a bucket of requests below a long-context threshold is priced
 with the short-context rates even when its sum is above the threshold). The common record, a
 Chat Completions body (alone or in a Batch output line), is counted straight from the parsed
-JSON; every other shape goes through `extract_usage`. Files read with `iter_records` go through
-one fused loop (`_Aggregator.add_lines`): each JSON Lines line is parsed with orjson and a Batch
-line is counted in place, with no item or generator layer between the file and the sums.
+JSON (for files, in one fused read-parse-count loop: `_Aggregator.add_lines`); every other
+shape goes through `extract_usage`.
 
 Nothing is dropped: records that cannot be priced are counted and listed with their location
 and reason (malformed, unknown model, no rate), failed requests (Batch error lines, non-200
@@ -25,9 +24,14 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import Catalog, catalog, to_date
-from .errors import FailedRequestError, OpenAICostError, UnknownModelError
+from .errors import (
+    FailedRequestError,
+    OpenAICostError,
+    PriceNotInForceError,
+    UnknownModelError,
+)
 from .pricing import normalize_tier, price
-from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
+from .types import MAX_TIMESTAMP, USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
 from .usage import (
     CHAT_COMPLETION_DETAIL_KEYS,
     CHAT_PROMPT_DETAIL_KEYS,
@@ -178,6 +182,8 @@ class Summary:
     problems: tuple[Problem, ...] = ()
     """What could not be priced, with location and reason (at most ``max_listed`` malformed
     and failed items are listed; the counts above are always complete)."""
+    unlisted: int = 0
+    """Malformed and failed items left out of `problems` once ``max_listed`` were listed."""
 
     @property
     def total_usd(self) -> Decimal:
@@ -210,6 +216,7 @@ class Summary:
             "filtered": self.filtered,
             "unknown_models": dict(self.unknown_models),
             "problems": [p.to_dict() for p in self.problems],
+            "problems_not_listed": self.unlisted,
         }
 
 
@@ -243,6 +250,8 @@ class _Aggregator:
         self.ranged = since is not None or until is not None
         self.unknown: dict[str, list[Any]] = {}
         self.unknown_reasons: dict[str, str] = {}  # model -> [count, first location, reason]
+        self.not_in_force: dict[tuple[str, int | None], str] = {}  # (model, day) -> reason
+        self.early: dict[tuple[str, str], list[Any]] = {}  # (model, reason) -> [count, where]
         self.problems: list[Problem] = []
         self.open_streams: dict[Any, str] = {}
         self.records = 0
@@ -252,6 +261,7 @@ class _Aggregator:
         self.parts = 0
         self.filtered = 0
         self.listed = 0
+        self.unlisted = 0
 
     # ------------------------------------------------------------------ problems
     def problem(self, kind: str, reason: str, where: str, model: str | None = None) -> None:
@@ -264,6 +274,8 @@ class _Aggregator:
         if self.listed < self.max_listed:
             self.listed += 1
             self.problems.append(Problem(kind, reason, where, 1, model))
+        else:
+            self.unlisted += 1
 
     def _threshold(self, model: str, day: int | None) -> int | None:
         when = (
@@ -277,19 +289,33 @@ class _Aggregator:
             self.thresholds[(model, day)] = None
             self.unknown_reasons[model] = str(e)
             return None
+        except PriceNotInForceError as e:
+            self.thresholds[(model, day)] = None
+            self.not_in_force[(model, day)] = str(e)
+            return None
         lc = mp.period.long_context
         thr = _NO_LIMIT if lc is None else lc.threshold
         self.thresholds[(model, day)] = thr
         return thr
 
-    def _unknown_model(self, model: str, where: str) -> None:
-        self.unpriced += 1
+    def _unknown_model(self, model: str, where: str, day: int | None, n: int = 1) -> None:
+        """Count ``n`` calls of a model with no price on ``day``: unknown, or known but asked
+        before its first price (one problem per model and reason)."""
+        self.unpriced += n
+        reason = self.not_in_force.get((model, day))
+        if reason is not None:
+            early = self.early.get((model, reason))
+            if early is None:
+                self.early[(model, reason)] = [n, where]
+            else:
+                early[0] += n
+            return
         u = self.unknown.get(model)
         if u is None:
-            reason = self.unknown_reasons.get(model, f"unknown model {model!r}")
-            self.unknown[model] = [1, where, reason]
+            why = self.unknown_reasons.get(model, f"unknown model {model!r}")
+            self.unknown[model] = [n, where, why]
         else:
-            u[0] += 1
+            u[0] += n
 
     # ------------------------------------------------------------------ adding
     def add(self, obj: Any, where: Any) -> None:
@@ -328,7 +354,7 @@ class _Aggregator:
                     ):
                         self._stream_event(typ, obj, where)
                         return
-                    if typ in USAGE_EVENTS:
+                    if isinstance(typ, str) and typ in USAGE_EVENTS:
                         inner = obj.get("response")
                         if type(inner) is dict:
                             self.open_streams.pop(("resp", inner.get("id")), None)
@@ -342,21 +368,11 @@ class _Aggregator:
         tell: Callable[[], int] | None,
         on_progress: Callable[[int], None] | None,
     ) -> None:
-        """The fused loop over a JSON Lines file: read, parse, and count, one line at a time.
-
-        A Batch output line of a Chat Completions body goes straight to `_fast`, located by a
-        plain ``(file, line)`` tuple; no `Item` is built for it. Any other line is parsed as
-        `iter_records` parses it and goes through `add`.
-        """
-        loads = _orjson_loads()
-        fast = self._fast
-        add = self.add
-        new = tuple.__new__
-        slots = self.chat_slots
-        ranged = self.ranged
-        top, pdk, cdk = _FAST_TOP, _FAST_PD, _FAST_CD
-        i_cached = _I_CACHED
-        count = 0
+        """The fused loop over a JSON Lines file's lines: parse and count, one at a time (a
+        Batch line counted in place, located by a ``(file, line)`` tuple; others via `add`)."""
+        loads, fast, add, new = _orjson_loads(), self._fast, self.add, tuple.__new__
+        slots, ranged, count = self.chat_slots, self.ranged, 0
+        top, pdk, cdk, i_cached = _FAST_TOP, _FAST_PD, _FAST_CD, _I_CACHED
         for line in lines:
             n += 1
             if tell is not None and not n & 0x1FFF:
@@ -370,68 +386,57 @@ class _Aggregator:
                     add(obj, new(Item, (name, n, obj)))
                 continue
             count += 1
-            if type(d) is not dict or "custom_id" not in d:
+            if not (
+                type(d) is dict
+                and "custom_id" in d
+                and type(resp := d.get("response")) is dict
+                and resp.get("status_code") == 200
+                and type(body := resp.get("body")) is dict
+                and body.get("object") == "chat.completion"
+                and d.get("error") is None
+            ):
                 add(d, new(Item, (name, n, d)))
                 continue
-            resp = d.get("response")
-            if type(resp) is not dict or resp.get("status_code") != 200:
-                add(d, new(Item, (name, n, d)))
-                continue
-            body = resp.get("body")
-            if type(body) is not dict or body.get("object") != "chat.completion":
-                add(d, new(Item, (name, n, d)))
-                continue
-            if d.get("error") is not None:
-                add(d, new(Item, (name, n, d)))
-                continue
-            # The common Batch line, counted here: `_fast`'s checks in the order they
-            # usually pass, with the details' zeros checked at once. Anything unusual (extra
-            # keys, non-zero audio, reasoning or prediction tokens, a date filter) goes to
-            # `_fast` itself, which decides as before.
+            # The common Batch line, counted here: `_fast`'s checks in the order they usually
+            # pass, the details' zeros checked at once. Anything else (extra keys, non-zero
+            # audio, reasoning or prediction tokens, a date filter, a new group, long context)
+            # goes to `_fast` itself, which decides as before.
             u = body.get("usage")
-            model = body.get("model")
             created = body.get("created")
-            if ranged or type(u) is not dict or type(model) is not str or type(created) is not int:
-                if not fast(body, True, (name, n)):
-                    add(d, new(Item, (name, n, d)))
-                continue
-            inp = u.get("prompt_tokens")
-            out = u.get("completion_tokens", 0)
-            pd = u.get("prompt_tokens_details")
-            cd = u.get("completion_tokens_details")
+            cached = 0
             if (
-                type(inp) is not int
-                or type(out) is not int
+                ranged
+                or type(u) is not dict
+                or type(body.get("model")) is not str
+                or type(created) is not int
+                or type(inp := u.get("prompt_tokens")) is not int
+                or type(out := u.get("completion_tokens", 0)) is not int
                 or inp < 0
                 or out < 0
                 or not u.keys() <= top
-                or (cd and (type(cd) is not dict or any(cd.values()) or not cd.keys() <= cdk))
+                or (
+                    (cd := u.get("completion_tokens_details"))
+                    and (type(cd) is not dict or any(cd.values()) or not cd.keys() <= cdk)
+                )
+                or (
+                    (pd := u.get("prompt_tokens_details"))
+                    and (
+                        type(pd) is not dict
+                        or not pd.keys() <= pdk
+                        or pd.get("audio_tokens")
+                        or pd.get("image_tokens")
+                        or pd.get("cache_write_tokens")
+                        or type(cached := pd.get("cached_tokens") or 0) is not int
+                        or not 0 <= cached <= inp
+                    )
+                )
+                or (slot := slots.get((body["model"], created // 86400, None, True))) is None
+                or inp > slot[0]
+                or (b := slot[1]) is None
             ):
                 if not fast(body, True, (name, n)):
                     add(d, new(Item, (name, n, d)))
                 continue
-            cached = 0
-            if pd:
-                if (
-                    type(pd) is not dict
-                    or not pd.keys() <= pdk
-                    or pd.get("audio_tokens")
-                    or pd.get("image_tokens")
-                    or pd.get("cache_write_tokens")
-                ):
-                    if not fast(body, True, (name, n)):
-                        add(d, new(Item, (name, n, d)))
-                    continue
-                cached = pd.get("cached_tokens") or 0
-                if type(cached) is not int or not 0 <= cached <= inp:
-                    add(d, new(Item, (name, n, d)))
-                    continue
-            slot = slots.get((model, created // 86400, None, True))
-            if slot is None or inp > slot[0] or slot[1] is None:
-                if not fast(body, True, (name, n)):  # a new group, or long context
-                    add(d, new(Item, (name, n, d)))
-                continue
-            b = slot[1]
             b[0] += 1
             b[1] += inp
             b[2] += out
@@ -453,6 +458,8 @@ class _Aggregator:
         created = body.get("created")
         if type(u) is not dict or type(model) is not str or type(created) is not int:
             return False
+        if not 0 <= created <= MAX_TIMESTAMP:
+            return False  # the full path says what is wrong with it
         inp = u.get("prompt_tokens")
         out = u.get("completion_tokens", 0)
         if type(inp) is not int or type(out) is not int or inp < 0 or out < 0:
@@ -500,7 +507,7 @@ class _Aggregator:
             if thr is _MISSING:
                 thr = self._threshold(model, day)
             if thr is None:
-                self._unknown_model(model, _loc(where))
+                self._unknown_model(model, _loc(where), day)
                 return True
             slot = self.chat_slots[(model, day, tier, batch)] = [thr, None, None]
         long_ctx = inp > slot[0]
@@ -563,7 +570,7 @@ class _Aggregator:
         if thr is _MISSING:
             thr = self._threshold(model, day)
         if thr is None:
-            self._unknown_model(model, _loc(where))
+            self._unknown_model(model, _loc(where), day)
             return
         u = call.usage
         image = (u.image_size, u.image_quality) if u.images else None
@@ -600,6 +607,8 @@ class _Aggregator:
         problems = list(self.problems)
         for model, (count, where, reason) in sorted(self.unknown.items()):
             problems.append(Problem("unknown_model", reason, where, count, model))
+        for (model, reason), (count, where) in sorted(self.early.items()):
+            problems.append(Problem("unpriced", reason, where, count, model))
         groups: dict[tuple[str, ...], list[Any]] = {}
         total_usage: dict[str, int | Decimal] = {}
         tin = tout = tfees = Decimal(0)
@@ -653,6 +662,7 @@ class _Aggregator:
             stream_parts=self.parts,
             filtered=self.filtered,
             problems=tuple(problems),
+            unlisted=self.unlisted,
         )
 
     def _price_entry(self, model: str, day: int | None) -> ModelPrice:
