@@ -305,7 +305,7 @@ class Ledger:
         self, *, write: bool = False, lock: int | None = None
     ) -> contextlib.AbstractContextManager[Connection]:
         """One database transaction, for the package's own modules that keep state in the
-        ledger's tables (budgets); not part of the public API.
+        ledger's tables (budgets, organisation usage); not part of the public API.
 
         Args:
             write: take the write lock up front (SQLite ``BEGIN IMMEDIATE``).

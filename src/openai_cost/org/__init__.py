@@ -187,7 +187,7 @@ def pull(
                 rows = [normalize_cost(b, r, now) for b, r in pairs]
             else:
                 rows = [normalize_usage(what, b, r, now) for b, r in pairs]
-            with led._connect(write=True) as conn:
+            with led.transaction(write=True) as conn:
                 if what == "costs":
                     stored["costs"] = _store.replace_costs(conn, s, u, projects, rows)
                 else:
@@ -213,7 +213,7 @@ def has_data(
     given): whether a dashboard should show spend by project, API key and user."""
     s = None if since is None else to_date(since)
     u = None if until is None else to_date(until)
-    with _ledger(ledger) as led, led._connect() as conn:
+    with _ledger(ledger) as led, led.transaction() as conn:
         return _store.has_rows(conn, s, u)
 
 
@@ -268,7 +268,7 @@ def report(
     memo: dict[Any, Any] = {}
     col = _USAGE_COLUMN.get(by)
     extra = (col,) if col else ()
-    with _ledger(ledger) as led, led._connect() as conn:
+    with _ledger(ledger) as led, led.transaction() as conn:
         usage = [] if by == "line_item" else _store.usage_groups(conn, s, u, extra=extra)
         if by == "user":
             costs: list[dict[str, Any]] = []
@@ -407,7 +407,7 @@ def reconcile(
         raise ValueError(f"tolerance_pct must be >= 0, got {tol}")
     cat = prices or catalog()
     memo: dict[Any, Any] = {}
-    with _ledger(ledger) as led, led._connect() as conn:
+    with _ledger(ledger) as led, led.transaction() as conn:
         usage = _store.usage_groups(conn, s, u, endpoints=MODEL_ENDPOINTS)
         by_project = _store.usage_groups(
             conn, s, u, extra=("project_id",), endpoints=MODEL_ENDPOINTS
