@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
+    "dashboard": "dashboard:dashboard",
 }
 
 

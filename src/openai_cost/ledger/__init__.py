@@ -41,17 +41,18 @@ from sqlalchemy.engine.url import URL
 from ..config import load_settings
 from ..errors import ConfigError, LedgerError
 from ..types import CallRecord
-from . import queries
+from . import queries, views
 from ._writer import OutageError, Writer, orphan_segments
-from .migrations import applied_migrations, migrate
+from .migrations import MIGRATIONS, applied_migrations, migrate
 from .queries import GROUPINGS, ReportRow, as_utc_bound, check_record, record_to_dict
-from .schema import TOKEN_COLUMNS
+from .schema import MIGRATIONS_TABLE, TOKEN_COLUMNS
+from .views import BreakdownRow, CallFilter
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
     from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["GROUPINGS", "Ledger", "ReportRow", "resolve_url"]
+__all__ = ["GROUPINGS", "BreakdownRow", "CallFilter", "Ledger", "ReportRow", "resolve_url"]
 
 log = logging.getLogger("openai_cost.ledger")
 
@@ -118,6 +119,10 @@ class Ledger:
         url: ``sqlite:///PATH`` (or a bare path), or ``postgresql://USER[:PASS]@HOST[:PORT]/DB``
             (``postgresql+psycopg://`` accepted too). Default: ``OPENAI_COST_DB_URL``, else
             ``db_url`` in ``config.toml``, else ``ledger.db`` in the user dir.
+        read_only: only read: the database is opened read-only where the backend allows (a
+            SQLite file in ``mode=ro``, a PostgreSQL session with
+            ``default_transaction_read_only``), nothing is created or migrated, a missing
+            SQLite file is a `LedgerError`, and writes are refused.
 
     Nothing connects until first used: `submit` never touches the database on the caller's
     thread, and the schema is created or upgraded on first use.
@@ -126,8 +131,9 @@ class Ledger:
         ConfigError: the URL is not a supported database.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, read_only: bool = False) -> None:
         settings = load_settings(db_url=url)
+        self._read_only = read_only
         self._url = resolve_url(settings.db_url)
         key = hashlib.sha256(self._url.render_as_string(hide_password=False).encode())
         self._spool = settings.home / "spool" / key.hexdigest()[:16]
@@ -153,6 +159,11 @@ class Ledger:
         return str(self._url.get_backend_name())
 
     @property
+    def read_only(self) -> bool:
+        """True when opened with ``read_only=True``."""
+        return self._read_only
+
+    @property
     def spool_dir(self) -> Path:
         """Where records wait when the database cannot take them."""
         return self._spool
@@ -162,8 +173,48 @@ class Ledger:
 
     # -- engine -------------------------------------------------------------------------------
 
+    def _make_read_only_engine(self) -> Engine:
+        u = self._url
+        if u.get_backend_name() == "sqlite":
+            assert u.database is not None
+            path = Path(u.database).expanduser()
+            if not path.is_file():
+                raise LedgerError(f"no ledger at {path}: nothing has been recorded there yet")
+            uri = f"file:{path.resolve().as_posix()}?mode=ro"
+            # a new connection per use: a file replaced or restored while a reader runs is
+            # seen at once, and a missing one is an error, not a stale descriptor
+            engine = sa.create_engine(
+                "sqlite://", creator=lambda: _sqlite_connect_ro(uri), poolclass=sa.pool.NullPool
+            )
+
+            @event.listens_for(engine, "begin")
+            def _begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN")
+
+            return engine
+        args: dict[str, Any] = {} if "connect_timeout" in u.query else {"connect_timeout": 10}
+        args["options"] = "-c default_transaction_read_only=on"
+        return sa.create_engine(u, pool_pre_ping=True, connect_args=args)
+
+    def _check_schema(self, engine: Engine) -> None:
+        """A read-only ledger must already hold every migration this version knows."""
+        if self._ready_flag:
+            return
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(MIGRATIONS_TABLE):
+                raise LedgerError(f"{self.url} is not an openai-cost ledger (no calls recorded)")
+            missing = [n for n, _ in MIGRATIONS if n not in set(applied_migrations(conn))]
+        if missing:
+            raise LedgerError(
+                f"ledger {self.url} predates this version (missing {', '.join(missing)}); open "
+                "it once for writing (e.g. `openai-cost report`) to upgrade it"
+            )
+        self._ready_flag = True
+
     def _make_engine(self) -> Engine:
         u = self._url
+        if self._read_only:
+            return self._make_read_only_engine()
         if u.get_backend_name() == "sqlite":
             assert u.database is not None
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +251,9 @@ class Ledger:
             try:
                 if self._engine is None:
                     self._engine = self._make_engine()
+                if self._read_only:
+                    self._check_schema(self._engine)
+                    return self._engine
                 if not self._ready_flag:
                     migrate(self._engine)
                     self._ready_flag = True
@@ -254,6 +308,8 @@ class Ledger:
         Raises:
             LedgerError: the record is invalid or the database cannot be reached.
         """
+        if self._read_only:
+            raise LedgerError(f"{self!r} is read-only")
         try:
             check_record(rec)
         except ValueError as e:
@@ -306,6 +362,8 @@ class Ledger:
                 with self._lock:
                     if self._closed or self._closing:
                         raise LedgerError(f"{self!r} is closed")
+                    if self._read_only:
+                        raise LedgerError(f"{self!r} is read-only")
                     if self._writer is None:
                         self._writer = Writer(self._spool, self._write_batch)
                     w = self._writer
@@ -390,6 +448,7 @@ class Ledger:
         since: date | datetime | str | None = None,
         until: date | datetime | str | None = None,
         tags: Mapping[str, str] | None = None,
+        where: CallFilter | None = None,
     ) -> list[ReportRow]:
         """Totals per group of calls.
 
@@ -398,6 +457,8 @@ class Ledger:
             since: first date (or datetime) included.
             until: last date included (a datetime is exclusive).
             tags: only calls carrying every one of these tags.
+            where: more filters (model, endpoint, tier, status, tags, bounds), ANDed with
+                the arguments above.
 
         Returns:
             One `ReportRow` per group: days in order, other groups by cost, highest first.
@@ -407,8 +468,41 @@ class Ledger:
             LedgerError: the database cannot be read.
         """
         s, u = as_utc_bound(since, end=False), as_utc_bound(until, end=True)
+        extra = [] if where is None else views.filter_clauses(where)
         with self._connect() as conn:
-            return queries.report_rows(conn, by=by, since=s, until=u, tags=tags)
+            return queries.report_rows(conn, by=by, since=s, until=u, tags=tags, extra=extra)
+
+    def breakdown(self, where: CallFilter | None = None) -> list[BreakdownRow]:
+        """The calls `where` selects, totalled per (UTC day, model, endpoint, tier, price
+        period), in one pass: what a dashboard sums its panels from.
+
+        Raises:
+            LedgerError: the database cannot be read.
+        """
+        with self._connect() as conn:
+            return views.breakdown(conn, where or CallFilter())
+
+    def calls(
+        self, where: CallFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[tuple[int, CallRecord]]:
+        """A page of the calls `where` selects, newest first, as ``(row id, record)`` pairs.
+
+        Raises:
+            ValueError: `limit` < 1 or `offset` < 0.
+            LedgerError: the database cannot be read.
+        """
+        with self._connect() as conn:
+            return views.page_of_calls(conn, where or CallFilter(), limit=limit, offset=offset)
+
+    def count(self, where: CallFilter | None = None) -> int:
+        """How many calls `where` selects (all of them by default)."""
+        with self._connect() as conn:
+            return views.count_calls(conn, where or CallFilter())
+
+    def tag_names(self) -> list[str]:
+        """Every tag name used in the ledger, sorted."""
+        with self._connect() as conn:
+            return views.tag_names(conn)
 
     def records(
         self,
@@ -478,6 +572,15 @@ class Ledger:
                 )
                 n += 1
         return n
+
+
+def _sqlite_connect_ro(uri: str) -> Any:
+    import sqlite3
+
+    con = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
+    con.isolation_level = None
+    con.create_aggregate("oc_decimal_sum", 1, queries.DecimalSum)  # type: ignore[arg-type]
+    return con
 
 
 def _short(e: BaseException) -> str:

@@ -399,8 +399,12 @@ def report_rows(
     since: datetime | None = None,
     until: datetime | None = None,
     tags: Mapping[str, str] | None = None,
+    extra: Sequence[sa.ColumnElement[bool]] = (),
 ) -> list[ReportRow]:
-    """Totals per group; days in order, other groups by cost (highest first)."""
+    """Totals per group; days in order, other groups by cost (highest first).
+
+    `extra` adds WHERE clauses (the dashboard's filters, see `views.filter_clauses`).
+    """
     group, frm = _group_expr(conn, by)
     one = sa.literal(1)
     zero = sa.literal(0)
@@ -422,7 +426,7 @@ def report_rows(
             sa.func.coalesce(sa.func.sum(calls.c.output_tokens), 0),
         )
         .select_from(frm)
-        .where(*_window(since, until, tags))
+        .where(*_window(since, until, tags), *extra)
         .group_by(group)
     )
     out: list[ReportRow] = []
