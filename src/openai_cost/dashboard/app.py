@@ -214,7 +214,7 @@ async def api_report(request: Request) -> Response:
 async def org_page(request: Request) -> Response:
     s = _settings(request)
     f, form = parse_filter(list(request.query_params.multi_items()))
-    view = org.organisation(s.ledger, f, today=_today(s))
+    view = org.organisation(s.ledger, f, today=_today(s), catalog=s.catalog)
     return HTMLResponse(
         render(
             "org.html",
@@ -230,7 +230,8 @@ async def org_page(request: Request) -> Response:
 async def api_org(request: Request) -> Response:
     s = _settings(request)
     f, _ = parse_filter(list(request.query_params.multi_items()))
-    return JSONResponse(org.organisation(s.ledger, f, today=_today(s)).to_dict())
+    view = org.organisation(s.ledger, f, today=_today(s), catalog=s.catalog)
+    return JSONResponse(view.to_dict())
 
 
 # -- token ------------------------------------------------------------------------------------

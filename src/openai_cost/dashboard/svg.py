@@ -63,6 +63,10 @@ def _fmt_money(d: Decimal) -> str:
     return f"${q:,f}" if d >= Decimal("0.000001") or d == 0 else f"${d.normalize():f}"
 
 
+def _fmt_limit(d: Decimal) -> str:
+    return f"${d:,.2f}" if d >= 1 else f"${d.normalize():f}"
+
+
 def stacked_daily_chart(
     days: Sequence[date],
     series: Sequence[tuple[str, dict[date, Decimal]]],
@@ -178,7 +182,7 @@ def burn_down_chart(
     out.append(
         f'<line class="limit" x1="{left}" x2="{width - right}" y1="{ly:.1f}" y2="{ly:.1f}"/>'
         f'<text class="axis limit-label" x="{width - right}" y="{ly - 4:.1f}" '
-        f'text-anchor="end">limit {escape(_fmt_money(limit))}</text>'
+        f'text-anchor="end">limit {escape(_fmt_limit(limit))}</text>'
     )
     past = [(i, c) for i, (d, c) in enumerate(zip(days, cumulative, strict=True)) if d <= today]
     if past:
@@ -202,10 +206,12 @@ def burn_down_chart(
             )
     every = max(1, round(len(days) / 6))
     for i, d in enumerate(days):
-        if i % every == 0 or i == len(days) - 1:
+        last = i == len(days) - 1
+        if (i % every == 0 and len(days) - 1 - i >= every / 2) or last:
             x, _ = xy(i, Decimal(0))
+            anchor = "end" if last and i else "start" if i == 0 else "middle"
             out.append(
-                f'<text class="axis" x="{x:.1f}" y="{height - 5}" text-anchor="middle">'
+                f'<text class="axis" x="{x:.1f}" y="{height - 5}" text-anchor="{anchor}">'
                 f"{d.strftime('%b %-d')}</text>"
             )
     out.append("</svg>")
