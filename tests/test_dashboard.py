@@ -527,3 +527,26 @@ def test_missing_extra_prints_the_install_command(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 1
     assert 'pip install "openai-cost[dashboard]"' in out.stderr
+
+
+def test_window_aggregates_read_the_covering_index(seeded: Backend) -> None:
+    # m006's index holds every column the breakdown reads: the query plan must not touch the
+    # wide rows (usage and cost-line JSON) of the calls table
+    import sqlalchemy as sa
+
+    from openai_cost.ledger import views
+
+    ledger = ledger_at(seeded.url)
+    f = CallFilter(since=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    with ledger._connect() as conn:
+        q = views.breakdown_query(conn, f)
+        if conn.dialect.name == "sqlite":
+            sql = str(q.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "COVERING INDEX ix_calls_m006_window" in plan, plan
+        else:
+            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+            sql = str(q.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+            assert "ix_calls_m006_window" in plan, plan

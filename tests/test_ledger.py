@@ -210,7 +210,12 @@ def test_export_writes_every_call_as_csv(ledger: Ledger, tmp_path: Path) -> None
 
 
 def test_migrations_are_recorded_in_order_and_applied_once(backend: Backend) -> None:
-    names = ["m001_create_calls", "m002_create_call_tags", "m003_create_budget_reservations"]
+    names = [
+        "m001_create_calls",
+        "m002_create_call_tags",
+        "m003_create_budget_reservations",
+        "m006_create_calls_dashboard_index",
+    ]
     with Ledger(backend.url) as a:
         assert a.migrations() == names
         a.record(rec("kept"))

@@ -30,6 +30,7 @@ __all__ = [
     "BreakdownRow",
     "CallFilter",
     "breakdown",
+    "breakdown_query",
     "count_calls",
     "filter_clauses",
     "page_of_calls",
@@ -136,8 +137,8 @@ def _day_expr(conn: Connection) -> sa.ColumnElement[Any]:
     return expr
 
 
-def breakdown(conn: Connection, f: CallFilter) -> list[BreakdownRow]:
-    """The filtered calls grouped by (day, model, endpoint, tier, price period), in one scan."""
+def breakdown_query(conn: Connection, f: CallFilter) -> sa.Select[Any]:
+    """The SELECT behind `breakdown` (public so that its query plan can be checked)."""
     none = sa.literal(_NONE)
     one, zero = sa.literal(1), sa.literal(0)
 
@@ -169,8 +170,13 @@ def breakdown(conn: Connection, f: CallFilter) -> list[BreakdownRow]:
         .where(*filter_clauses(f))
         .group_by(*keys)
     )
+    return q
+
+
+def breakdown(conn: Connection, f: CallFilter) -> list[BreakdownRow]:
+    """The filtered calls grouped by (day, model, endpoint, tier, price period), in one scan."""
     out = []
-    for r in conn.execute(q):
+    for r in conn.execute(breakdown_query(conn, f)):
         ps = r[4]
         if isinstance(ps, str):  # SQLite hands a Date back as text when it is a group key
             ps = date.fromisoformat(ps[:10])
