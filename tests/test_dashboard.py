@@ -550,3 +550,18 @@ def test_window_aggregates_read_the_covering_index(seeded: Backend) -> None:
             sql = str(q.compile(conn, compile_kwargs={"literal_binds": True}))
             plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
             assert "ix_calls_m006_window" in plan, plan
+
+
+def test_days_that_ended_are_cached_and_today_is_live(seeded: Backend) -> None:
+    c = client(seeded.url, cache_seconds=600)
+    assert Decimal(c.get("/api/overview").json()["totals"]["cost_usd"]) == NOV_TOTAL
+    with ledger_at(seeded.url) as w:
+        # a call today shows at once; a late record for a closed day waits for the cache
+        w.record(rec("today", at=NOW))  # gpt-4o 1000 in / 100 out: $0.0035
+        w.record(rec("late", at=datetime(2026, 11, 3, tzinfo=timezone.utc)))
+    ov = c.get("/api/overview").json()
+    assert Decimal(ov["totals"]["cost_usd"]) == NOV_TOTAL + Decimal("0.0035")
+    live = client(seeded.url, cache_seconds=0).get("/api/overview").json()
+    assert Decimal(live["totals"]["cost_usd"]) == NOV_TOTAL + Decimal("0.0070")
+    tags = {g["group"]: g["calls"] for g in live["tags"]}
+    assert tags["(none)"] == 2  # today + late carry no tag

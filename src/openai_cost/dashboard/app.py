@@ -64,6 +64,8 @@ class Settings:
     """Now, as an aware UTC datetime (injectable for tests)."""
     page_size: int = PAGE_SIZE
     """Calls per page on ``/calls``."""
+    cache: data.DayCache | None = None
+    """Results over days that have ended, kept a few minutes (None: always read live)."""
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -81,7 +83,9 @@ def _today(s: Settings) -> date:
 
 def build_overview(s: Settings, f: CallFilter, tag_name: str | None) -> data.Overview:
     """The overview for filter `f` (what ``/`` and ``/api/overview`` show)."""
-    return data.overview(s.ledger, f, today=_today(s), catalog=s.catalog, tag_name=tag_name)
+    return data.overview(
+        s.ledger, f, today=_today(s), catalog=s.catalog, tag_name=tag_name, cache=s.cache
+    )
 
 
 async def overview_page(request: Request) -> Response:
@@ -330,6 +334,7 @@ def create_app(
     prices: Catalog | None = None,
     clock: Callable[[], datetime] | None = None,
     page_size: int = PAGE_SIZE,
+    cache_seconds: float = 300.0,
 ) -> Starlette:
     """The dashboard as an ASGI application.
 
@@ -340,6 +345,8 @@ def create_app(
         prices: the catalog used to work out what caching saved (default: `catalog()`).
         clock: returns "now" (aware UTC); default: the system clock.
         page_size: calls per page on ``/calls``.
+        cache_seconds: how long totals over days that have ended are reused before they are
+            read again (0: always read live). Today is always read live.
     """
     if not isinstance(ledger, Ledger):
         ledger = Ledger(ledger, read_only=True)
@@ -350,6 +357,7 @@ def create_app(
         catalog=prices or catalog(),
         clock=clock or (lambda: datetime.now(timezone.utc)),
         page_size=page_size,
+        cache=data.DayCache(cache_seconds) if cache_seconds > 0 else None,
     )
     from importlib.resources import files
 

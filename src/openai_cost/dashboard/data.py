@@ -8,6 +8,8 @@ both render these objects, so they cannot disagree. Nothing here imports a web f
 from __future__ import annotations
 
 import calendar
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -302,6 +304,66 @@ def _round_rate(d: Decimal) -> Decimal:
     return d.quantize(Decimal("0.000001")) if d else ZERO
 
 
+class DayCache:
+    """Query results over days that have ended, kept for `ttl` seconds.
+
+    A day that is over changes only when a late record arrives (a spool replayed after an
+    outage), so the dashboard reads it from here for a few minutes instead of summing the same
+    rows again on every page load; today is always read live.
+    """
+
+    def __init__(self, ttl: float = 300.0, size: int = 256) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """The value for `key`, computed now when absent or expired."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._items) >= self.size:
+                for k in sorted(self._items, key=lambda k: self._items[k][0])[: self.size // 4]:
+                    del self._items[k]
+            self._items[key] = (now + self.ttl, value)
+        return value
+
+
+def _key(f: CallFilter) -> tuple[Any, ...]:
+    return (f.since, f.until, f.model, f.endpoint, f.tier, f.status, tuple(sorted(f.tags.items())))
+
+
+def _cached(cache: DayCache | None, key: Any, compute: Callable[[], Any]) -> Any:
+    return compute() if cache is None else cache.get(key, compute)
+
+
+def _merge_reports(rows: Iterable[ReportRow]) -> list[Group]:
+    """Groups from report rows of several windows, summed per group (never a made-up $0)."""
+    acc: dict[str, list[ReportRow]] = defaultdict(list)
+    for r in rows:
+        acc[r.group].append(r)
+    out = []
+    for name, rs in acc.items():
+        costs = [r.cost_usd for r in rs if r.cost_usd is not None]
+        out.append(
+            Group(
+                name,
+                trim(sum(costs, ZERO)) if costs else None,
+                sum(r.calls for r in rs),
+                sum(r.unpriced_calls for r in rs),
+                sum(r.error_calls for r in rs),
+                sum(r.incomplete_calls for r in rs),
+            )
+        )
+    out.sort(key=lambda g: (-(g.cost_usd or 0), -g.calls, g.name))
+    return out
+
+
 def overview(
     ledger: Ledger,
     where: CallFilter,
@@ -309,16 +371,17 @@ def overview(
     today: date,
     catalog: Catalog,
     tag_name: str | None = None,
+    cache: DayCache | None = None,
 ) -> Overview:
     """The overview of the calls `where` selects.
 
     The window is ``where.since``..``where.until`` (default: the month of `today`, to
     `today`). The month-to-date and previous-month figures use the same filters over their
-    own months. One `Ledger.breakdown` covers all three; the tag table is one `Ledger.report`.
+    own months. One `Ledger.breakdown` covers all three; the tag table is `Ledger.report`.
+    Each is asked twice at most: for the days before today (kept in `cache` for its TTL when
+    one is given) and for today.
     """
     from dataclasses import replace
-
-    from ..ledger import CallFilter as _CF
 
     since = where.since.date() if where.since else month_start(today)
     last = (where.until - timedelta(microseconds=1)).date() if where.until else today
@@ -327,7 +390,14 @@ def overview(
     prev = _prev_month_start(today)
     lo = min(since, prev)
     hi = max(last, today) + timedelta(days=1)
-    rows = ledger.breakdown(replace(where, since=_utc(lo), until=_utc(hi)))
+    # days before today are closed: their rows come from the cache when given
+    split = min(max(today, lo), hi)
+    rows: list[BreakdownRow] = []
+    if lo < split:
+        closed = replace(where, since=_utc(lo), until=_utc(split))
+        rows += _cached(cache, ("breakdown", _key(closed)), lambda: ledger.breakdown(closed))
+    if split < hi:
+        rows += ledger.breakdown(replace(where, since=_utc(split), until=_utc(hi)))
     win = [r for r in rows if since <= r.day <= last]
     mtd = [r for r in rows if month_start(today) <= r.day <= today]
     pm = [r for r in rows if prev <= r.day < month_start(today)]
@@ -349,18 +419,16 @@ def overview(
     chosen = tag_name if tag_name in names else (names[0] if names else None)
     tags: list[Group] = []
     if chosen is not None:
-        report_filter = _CF(
-            since=_utc(since),
-            until=_utc(last + timedelta(days=1)),
-            model=where.model,
-            endpoint=where.endpoint,
-            tier=where.tier,
-            status=where.status,
-            tags=where.tags,
-        )
-        tags = [
-            group_from_report(r) for r in ledger.report(by=f"tag:{chosen}", where=report_filter)
-        ]
+        by = f"tag:{chosen}"
+        end = last + timedelta(days=1)
+        cut = min(max(today, since), end)
+        parts: list[ReportRow] = []
+        if since < cut:
+            closed = replace(where, since=_utc(since), until=_utc(cut))
+            parts += _cached(cache, (by, _key(closed)), lambda: ledger.report(by=by, where=closed))
+        if cut < end:
+            parts += ledger.report(by=by, where=replace(where, since=_utc(cut), until=_utc(end)))
+        tags = _merge_reports(parts)
     models = _group(win, lambda r: r.model)
     return Overview(
         today=today,
