@@ -179,7 +179,7 @@ def _write_html(
     from pathlib import Path
 
     from ..dashboard.data import overview
-    from ..dashboard.render import render_overview_file
+    from ..dashboard.render import ledger_label, render_overview_file
     from ..ledger import CallFilter, Ledger
     from ._common import get_catalog
 
@@ -193,7 +193,7 @@ def _write_html(
     try:
         today = datetime.now(timezone.utc).date()
         ov = overview(ledger, where, today=today, catalog=get_catalog(), tag_name=tag_name)
-        html = render_overview_file(ov, ledger=ledger.url)
+        html = render_overview_file(ov, ledger=ledger_label(ledger))
     finally:
         ledger.close()
     Path(path).write_text(html, encoding="utf-8")

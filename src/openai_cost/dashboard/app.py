@@ -36,7 +36,14 @@ from ..errors import LedgerError
 from ..ledger import CallFilter, Ledger
 from ..ledger.views import STATUSES
 from . import data, org, svg
-from .render import BadRequest, overview_context, parse_filter, render, url_with
+from .render import (
+    BadRequest,
+    ledger_label,
+    overview_context,
+    parse_filter,
+    render,
+    url_with,
+)
 
 __all__ = ["COOKIE", "PAGE_SIZE", "Settings", "create_app"]
 
@@ -93,7 +100,9 @@ async def overview_page(request: Request) -> Response:
     f, form = parse_filter(list(request.query_params.multi_items()))
     ov = build_overview(s, f, form["tag_name"] or None)
     ctx = overview_context(ov, form, links=True)
-    return HTMLResponse(render("overview.html", page="overview", ledger=s.ledger.url, **ctx))
+    return HTMLResponse(
+        render("overview.html", page="overview", ledger=ledger_label(s.ledger), **ctx)
+    )
 
 
 async def api_overview(request: Request) -> Response:
@@ -129,7 +138,7 @@ async def calls_page(request: Request) -> Response:
         render(
             "calls.html",
             page="calls",
-            ledger=s.ledger.url,
+            ledger=ledger_label(s.ledger),
             form=form,
             rows=rows,
             total=total,
@@ -192,7 +201,7 @@ async def budgets_page(request: Request) -> Response:
         render(
             "budgets.html",
             page="budgets",
-            ledger=s.ledger.url,
+            ledger=ledger_label(s.ledger),
             items=list(zip(statuses, charts, strict=True)),
             form={},
             url=lambda path, **kw: url_with(path, {}, **kw),
@@ -223,7 +232,7 @@ async def org_page(request: Request) -> Response:
         render(
             "org.html",
             page="org",
-            ledger=s.ledger.url,
+            ledger=ledger_label(s.ledger),
             view=view,
             form=form,
             url=lambda path, **kw: url_with(path, form, **kw),
@@ -301,7 +310,7 @@ class _Guard(BaseHTTPMiddleware):
                 resp = _error(api, 400, str(e))
             except LedgerError as e:
                 log.warning("dashboard cannot read the ledger: %s", e)
-                resp = _error(api, 503, str(e), ledger=s.ledger.url)
+                resp = _error(api, 503, str(e), ledger=ledger_label(s.ledger))
         resp.headers["Content-Security-Policy"] = _CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "no-referrer"

@@ -14,13 +14,14 @@ from urllib.parse import urlencode
 import jinja2
 from markupsafe import Markup
 
-from ..ledger import CallFilter
+from ..ledger import CallFilter, Ledger
 from ..ledger.views import STATUSES
 from . import data, svg
 
 __all__ = [
     "ENV",
     "BadRequest",
+    "ledger_label",
     "num",
     "overview_context",
     "parse_filter",
@@ -183,6 +184,14 @@ def overview_context(ov: data.Overview, form: dict[str, Any], *, links: bool) ->
         "top_cost": top_cost,
         "url": lambda path, **kw: url_with(path, form, **kw),
     }
+
+
+def ledger_label(ledger: Ledger) -> str:
+    """How the header names the ledger: a SQLite file by its name, a server by its URL
+    (password hidden)."""
+    if ledger.dialect == "sqlite":
+        return ledger.url.rsplit("/", 1)[-1]
+    return ledger.url
 
 
 def render_overview_file(ov: data.Overview, *, ledger: str) -> str:
