@@ -565,3 +565,19 @@ def test_days_that_ended_are_cached_and_today_is_live(seeded: Backend) -> None:
     assert Decimal(live["totals"]["cost_usd"]) == NOV_TOTAL + Decimal("0.0070")
     tags = {g["group"]: g["calls"] for g in live["tags"]}
     assert tags["(none)"] == 2  # today + late carry no tag
+
+
+def test_calls_count_stops_past_its_cap(seeded: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openai_cost.dashboard import app as app_module
+
+    assert ledger_at(seeded.url).count(cap=4) == 5  # 7 calls: "more than 4"
+    assert ledger_at(seeded.url).count(cap=10) == 7
+    monkeypatch.setattr(app_module, "COUNT_CAP", 4)
+    c = client(seeded.url, page_size=2)
+    data = c.get("/api/calls").json()
+    assert (data["total"], data["total_is_lower_bound"]) == (4, True)
+    assert "4+ matching" in c.get("/calls").text
+    # paging on past the cap still works and ends where the calls end
+    last = c.get("/api/calls", params={"page": 4}).json()
+    assert [x["request_id"] for x in last["calls"]] == ["G"]
+    assert (last["total"], last["total_is_lower_bound"]) == (7, False)

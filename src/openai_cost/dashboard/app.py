@@ -122,8 +122,12 @@ def _page(request: Request) -> int:
     return page
 
 
+COUNT_CAP = 10_000
+"""The calls page counts matches up to this many, then says "10,000+"."""
+
+
 def _calls(s: Settings, f: CallFilter, page: int) -> tuple[int, list[tuple[int, Any]]]:
-    total = s.ledger.count(f)
+    total = s.ledger.count(f, cap=max(COUNT_CAP, page * s.page_size))
     rows = s.ledger.calls(f, limit=s.page_size, offset=(page - 1) * s.page_size)
     return total, rows
 
@@ -133,7 +137,9 @@ async def calls_page(request: Request) -> Response:
     f, form = parse_filter(list(request.query_params.multi_items()))
     page = _page(request)
     total, rows = _calls(s, f, page)
-    pages = max(1, -(-total // s.page_size))
+    cap = max(COUNT_CAP, page * s.page_size)
+    more = total > cap
+    pages = max(1, -(-min(total, cap) // s.page_size))
     return HTMLResponse(
         render(
             "calls.html",
@@ -141,7 +147,8 @@ async def calls_page(request: Request) -> Response:
             ledger=ledger_label(s.ledger),
             form=form,
             rows=rows,
-            total=total,
+            total=min(total, cap),
+            more=more,
             pageno=page,
             pages=pages,
             first=(page - 1) * s.page_size + 1,
@@ -167,7 +174,8 @@ async def api_calls(request: Request) -> Response:
     total, rows = _calls(s, f, page)
     return JSONResponse(
         {
-            "total": total,
+            "total": min(total, max(COUNT_CAP, page * s.page_size)),
+            "total_is_lower_bound": total > max(COUNT_CAP, page * s.page_size),
             "page": page,
             "page_size": s.page_size,
             "calls": [call_to_dict(i, r) for i, r in rows],

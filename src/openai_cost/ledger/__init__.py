@@ -193,7 +193,8 @@ class Ledger:
 
             return engine
         args: dict[str, Any] = {} if "connect_timeout" in u.query else {"connect_timeout": 10}
-        args["options"] = "-c default_transaction_read_only=on"
+        # read-only, and enough sort/hash memory for a month of calls grouped in one pass
+        args["options"] = "-c default_transaction_read_only=on -c work_mem=64MB"
         return sa.create_engine(u, pool_pre_ping=True, connect_args=args)
 
     def _check_schema(self, engine: Engine) -> None:
@@ -494,10 +495,15 @@ class Ledger:
         with self._connect() as conn:
             return views.page_of_calls(conn, where or CallFilter(), limit=limit, offset=offset)
 
-    def count(self, where: CallFilter | None = None) -> int:
-        """How many calls `where` selects (all of them by default)."""
+    def count(self, where: CallFilter | None = None, *, cap: int | None = None) -> int:
+        """How many calls `where` selects (all of them by default).
+
+        Args:
+            cap: stop counting past this many (the answer is then ``cap + 1``): a pager's
+                "10,000+" costs a bounded read on any ledger size.
+        """
         with self._connect() as conn:
-            return views.count_calls(conn, where or CallFilter())
+            return views.count_calls(conn, where or CallFilter(), cap=cap)
 
     def tag_names(self) -> list[str]:
         """Every tag name used in the ledger, sorted."""
