@@ -581,3 +581,18 @@ def test_calls_count_stops_past_its_cap(seeded: Backend, monkeypatch: pytest.Mon
     last = c.get("/api/calls", params={"page": 4}).json()
     assert [x["request_id"] for x in last["calls"]] == ["G"]
     assert (last["total"], last["total_is_lower_bound"]) == (7, False)
+
+
+@pytest.mark.parametrize("name", ["plain", 'quo"te', "back\\slash", "ünï 中", "a.b[0]"])
+def test_tag_grouping_reads_the_same_values_for_any_tag_name(backend: Backend, name: str) -> None:
+    ledger = ledger_at(backend.url)
+    ledger.record(rec("t1", tags={name: "<v1>"}))  # gpt-4o 1000 / 100: $0.0035
+    ledger.record(rec("t2", tags={name: "v'2", "other": "x"}, model="gpt-4o-mini"))
+    ledger.record(rec("t3", tags={"other": "y"}))
+    # gpt-4o-mini 1000 in / 100 out: 1000 x 0.15/1M + 100 x 0.60/1M = $0.00021
+    got = {r.group: (r.cost_usd, r.calls) for r in ledger.report(by=f"tag:{name}")}
+    assert got == {
+        "<v1>": (Decimal("0.0035"), 1),
+        "v'2": (Decimal("0.00021"), 1),
+        "(none)": (Decimal("0.0035"), 1),
+    }

@@ -113,6 +113,7 @@ DASHBOARD_INDEX_COLUMNS = (
     "cached_tokens",
     "output_tokens",
     "request_id",
+    "tags_json",
     "unpriced_reason",
 )
 

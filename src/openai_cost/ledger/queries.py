@@ -391,6 +391,18 @@ def _group_expr(conn: Connection, by: str) -> tuple[sa.ColumnElement[Any], Any]:
         return expr, calls
     if by.startswith("tag:") and len(by) > 4:
         name = by[4:]
+        # the value from the row's own tags JSON (the same tags call_tags holds): read from the
+        # window index, no join with call_tags per call
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            value = sa.func.jsonb_extract_path_text(sa.cast(calls.c.tags_json, JSONB), name)
+            return sa.func.coalesce(value, none), calls
+        # SQLite's JSON paths match a key as written in the JSON text, where json.dumps
+        # escapes non-ASCII characters: such names (and quotes, backslashes) use the join
+        if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+            text = sa.cast(sa.func.json_extract(calls.c.tags_json, f'$."{name}"'), sa.String)
+            return sa.func.coalesce(text, none), calls
         ct = call_tags.alias("grouptag")
         frm = calls.outerjoin(ct, sa.and_(ct.c.request_id == calls.c.request_id, ct.c.name == name))
         return sa.func.coalesce(ct.c.value, none), frm
