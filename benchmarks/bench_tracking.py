@@ -148,7 +148,7 @@ def transport_only(led: object, label: str) -> float:
     import httpx
 
     from fake_openai_server import CHAT_USAGE
-    from openai_cost._transport import Config, SyncTrackingTransport
+    from openai_cost.tracking._transport import Config, SyncTrackingTransport
 
     body = json.dumps(
         {

@@ -6,6 +6,7 @@ expected figure is rate x units / 1M computed by hand from the file in this modu
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
@@ -231,6 +232,31 @@ def test_cost_serialisation(cat: Catalog) -> None:
     assert "text-model" in cost.describe()
 
 
+def test_cost_renderings_show_the_same_rows(cat: Catalog) -> None:
+    """describe(), _repr_html_() and __rich__ (the CLI's table) lay out the same rows."""
+    import io
+
+    from rich.console import Console
+
+    u = Usage(input_tokens=834, cached_tokens=234, output_tokens=56)
+    cost = cost_of(u, model="text-model", at="2025-02-01", prices=cat)
+    # 234 cached x $0.50/1M = $0.000117; 600 x $2/1M = $0.0012; 56 x $8/1M = $0.000448
+    expected = [
+        ("cached_input", "234", "$0.50 / 1M tokens", "$0.000117"),
+        ("input", "600", "$2.00 / 1M tokens", "$0.001200"),
+        ("output", "56", "$8.00 / 1M tokens", "$0.000448"),
+    ]
+    assert [r[:4] for r in cost.rows()] == expected
+    console = Console(width=100, file=io.StringIO(), record=True)
+    console.print(cost)
+    shown = [console.export_text(), cost.describe(), cost._repr_html_()]
+    for text in shown:
+        assert "text-model · default · prices since 2025-01-01" in text
+        assert "$0.001765" in text
+        for row in expected:
+            assert all(cell in text for cell in row), (row, text)
+
+
 def test_tiny_amounts_are_not_printed_as_zero(cat: Catalog) -> None:
     cost = cost_of(Usage(input_tokens=1), model="text-model", at="2025-06-01", prices=cat)
     assert cost.total == D("0.000001")
@@ -302,3 +328,129 @@ def test_long_context_can_be_forced_for_summed_usages(cat: Catalog) -> None:
     assert price(summed, mp, long_context=False).total == D("0.0024")  # 1200 x 2.00
     # and the other way: small usage that came from long-context requests
     assert price(Usage(input_tokens=500), mp, long_context=True).total == D("0.002")  # x 4.00
+
+
+# ---------------------------------------------------------------- the bucket tree, declared once
+
+# Usage fields that feed a token bucket, with a value for each that fits inside its parents
+# when every other field is at its maximum below: input 100 = 10 cached audio + 5 cached image
+# + 15 other cached + 7 cache writes + 20 other audio + 8 other image + 35 text; output 60 =
+# 9 audio + 11 image + 13 reasoning + 27 text.
+_FULL = {
+    "input_tokens": 100,
+    "cached_tokens": 30,
+    "cached_audio_tokens": 10,
+    "cached_image_tokens": 5,
+    "cache_write_tokens": 7,
+    "audio_input_tokens": 30,
+    "image_input_tokens": 13,
+    "output_tokens": 60,
+    "audio_output_tokens": 9,
+    "image_output_tokens": 11,
+    "reasoning_tokens": 13,
+}
+_FULL_BUCKETS = {
+    "cached_audio_input": 10,
+    "cached_image_input": 5,
+    "cached_input": 15,
+    "cache_write": 7,
+    "audio_input": 20,
+    "image_input": 8,
+    "input": 35,
+    "audio_output": 9,
+    "image_output": 11,
+    "reasoning": 13,
+    "output": 27,
+}
+
+
+def _unrolled_buckets(u: Usage) -> dict[str, int]:
+    """The token buckets `price` billed (its unrolled hot path), from the cost lines."""
+    from openai_cost.catalog import catalog
+
+    # gpt-4o-audio-preview has no image rates and gpt-image-1 no audio ones: price with a
+    # made-up entry that has a rate for every bucket, so every bucket shows as a line
+    from openai_cost.pricing import price
+    from openai_cost.types import TOKEN_DIMENSIONS
+
+    mp = catalog().resolve("gpt-4o", at="2025-01-08")
+    period = dataclasses.replace(mp.period, standard=dict.fromkeys(TOKEN_DIMENSIONS, D("1")))
+    cost = price(u, dataclasses.replace(mp, period=period))
+    return {ln.dimension: int(ln.units) for ln in cost.lines}
+
+
+def test_the_tree_declares_every_token_dimension_once() -> None:
+    from openai_cost.types import BUCKETS, TOKEN_DIMENSIONS
+
+    assert sorted(b.key for b in BUCKETS) == sorted(TOKEN_DIMENSIONS)
+
+
+def test_fallbacks_and_catalog_rule_come_from_the_tree() -> None:
+    from openai_cost.pricing import PARENT
+
+    # DESIGN.md section 2: reasoning bills at the output rate, cached at the input rate, cached
+    # audio at the audio-input rate; audio has no fallback (an error names it)
+    assert dict(PARENT) == {
+        "cached_audio_input": "audio_input",
+        "cached_image_input": "image_input",
+        "cached_input": "input",
+        "cache_write": "input",
+        "image_input": "input",
+        "image_output": "output",
+        "reasoning": "output",
+    }
+
+
+def test_price_hot_path_bills_the_buckets_the_tree_derives() -> None:
+    from openai_cost.types import exclusive_counts
+
+    u = Usage(**_FULL)
+    derived = {k: n for k, n in exclusive_counts(u) if n}
+    assert derived == _FULL_BUCKETS  # hand-computed above
+    assert _unrolled_buckets(u) == _FULL_BUCKETS
+
+
+@pytest.mark.parametrize("bucket", sorted(_FULL_BUCKETS))
+def test_price_hot_path_matches_the_tree_on_every_bucket(bucket: str) -> None:
+    """One bucket at a time: only that bucket (and the totals that include it) counted."""
+    from openai_cost.types import BUCKETS, exclusive_counts
+
+    b = {x.key: x for x in BUCKETS}[bucket]
+    fields = {b.field: 4}
+    todo = list(b.within)
+    while todo:  # the counts that include it must too
+        parent = {x.key: x for x in BUCKETS}[todo.pop()]
+        fields[parent.field] = 4
+        todo.extend(parent.within)
+    u = Usage(**fields)  # type: ignore[arg-type]
+    derived = {k: n for k, n in exclusive_counts(u) if n}
+    assert derived == {bucket: 4}
+    assert _unrolled_buckets(u) == {bucket: 4}
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"input_tokens": i, "cached_tokens": c, "output_tokens": o, "reasoning_tokens": r}
+        | ({"rejected_prediction_tokens": x} if x else {})
+        for i in (0, 2)
+        for c in (0, 1, 3)
+        for o in (0, 2)
+        for r in (0, 3)
+        for x in (0, 3)
+    ],
+)
+def test_usage_text_only_shortcut_agrees_with_the_tree(counts: dict[str, int]) -> None:
+    from openai_cost.types import bucket_problem
+
+    fits = (
+        counts["cached_tokens"] <= counts["input_tokens"]
+        and counts["reasoning_tokens"] <= counts["output_tokens"]
+        and counts.get("rejected_prediction_tokens", 0) <= counts["output_tokens"]
+    )
+    if fits:
+        u = Usage(**counts)  # type: ignore[arg-type]
+        assert bucket_problem(u) is None
+    else:
+        with pytest.raises(UsageError, match="contradictory usage"):
+            Usage(**counts)  # type: ignore[arg-type]

@@ -87,3 +87,45 @@ def test_every_cli_command_has_help_and_is_in_the_readme() -> None:
         assert result.exit_code == 0, (name, result.output)
         assert "--json" in result.output or name in ("serve", "dashboard"), name
         assert f"openai-cost {name}" in readme, f"README does not show `openai-cost {name}`"
+
+
+def test_money_fields_have_unit_named_spellings(tmp_path: Path) -> None:
+    """Every money total can be read as ``*_usd``; the older names give the same value."""
+    from decimal import Decimal
+
+    from _ledger_helpers import COST_DEFAULT, prices, rec
+    from openai_cost import Ledger, Session, Usage, cost_of, estimate
+
+    # gpt-4o at the reference prices: 1000 x $2.50/1M + 100 x $10.00/1M (openai-billing.md 3.1)
+    cost = cost_of(Usage(1000, 100), model="gpt-4o", prices=prices())
+    assert (cost.total_usd, cost.input_usd, cost.output_usd, cost.fees_usd) == (
+        Decimal("0.0035"),
+        Decimal("0.0025"),
+        Decimal("0.001"),
+        Decimal(0),
+    )
+    assert (cost.total, cost.input, cost.output, cost.fees) == (
+        cost.total_usd,
+        cost.input_usd,
+        cost.output_usd,
+        cost.fees_usd,
+    )
+
+    s = Session()
+    s.collect(rec("r1"))
+    s.collect(rec("r2"))
+    assert s.total_usd == s.total == 2 * COST_DEFAULT
+
+    with Ledger(f"sqlite:///{tmp_path / 'l.db'}") as ledger:
+        ledger.record(rec("r3"))
+        [row] = ledger.report(by="model")
+    assert row.total_usd == row.cost_usd == COST_DEFAULT
+
+    est = estimate("gpt-4o", "hi", max_output_tokens=10, prices=prices())
+    assert (est.total_min_usd, est.total_max_usd, est.output_max_usd) == (
+        est.total_min,
+        est.total_max,
+        est.output_cost_max,
+    )
+    # 10 output tokens x $10.00/1M
+    assert est.output_max_usd == Decimal("0.0001")

@@ -532,13 +532,13 @@ def test_broken_default_ledger_does_not_break_the_call(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from openai_cost import _transport
+    from openai_cost import ledger as ledger_mod
 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the ledger's directory should be")
     monkeypatch.setenv("OPENAI_COST_HOME", str(blocker / "home"))
-    monkeypatch.setattr(_transport, "_DEFAULT", [])
-    monkeypatch.setattr(_transport, "_DEFAULT_FAILED", [])
+    monkeypatch.setattr(ledger_mod, "_DEFAULT", [])
+    monkeypatch.setattr(ledger_mod, "_DEFAULT_FAILED", [])
     client = openai_cost.track(_client(server), prices=prices)
     with (
         caplog.at_level(logging.WARNING, logger="openai_cost.tracking"),
@@ -637,17 +637,17 @@ def test_speech_transcription_and_dall_e(server: FakeOpenAI, ledger: Any, tmp_pa
 def test_default_ledger_lives_under_openai_cost_home(
     server: FakeOpenAI, prices: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from openai_cost import _transport
+    from openai_cost import ledger as ledger_mod
     from openai_cost.ledger import Ledger
 
     home = tmp_path / "home"
     monkeypatch.setenv("OPENAI_COST_HOME", str(home))
-    monkeypatch.setattr(_transport, "_DEFAULT", [])
-    monkeypatch.setattr(_transport, "_DEFAULT_FAILED", [])
+    monkeypatch.setattr(ledger_mod, "_DEFAULT", [])
+    monkeypatch.setattr(ledger_mod, "_DEFAULT_FAILED", [])
     client = openai_cost.track(_client(server), tags={"run": "default"}, prices=prices)
     client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
     client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
-    [default] = _transport._DEFAULT  # one ledger for the process, opened on the first call
+    [default] = ledger_mod._DEFAULT  # one ledger for the process, opened on the first call
     default.close()
     with Ledger(f"sqlite:///{home / 'ledger.db'}") as led:
         assert [r.total_usd for r in rows(led, tag="default")] == [MINI_CHAT, MINI_CHAT]
@@ -725,7 +725,7 @@ def test_async_pass_through_and_connection_error(ledger: Any, prices: Catalog) -
 
 
 def test_sse_reading_skips_what_it_cannot_parse() -> None:
-    from openai_cost._transport import _from_sse
+    from openai_cost.usage import stream_payload
 
     usage = {"prompt_tokens": 14, "completion_tokens": 30, "total_tokens": 44}
     body = (
@@ -735,18 +735,18 @@ def test_sse_reading_skips_what_it_cannot_parse() -> None:
         f'data: {{"id":"chatcmpl-1","choices":[],"usage":{json.dumps(usage)}}}\n\n'
         'data: {"truncated": \n\n'
     ).encode()
-    payload, model, rid = _from_sse(b'data: ["a list first"]\n\n' + body, "chat.completions")
+    payload, model, rid = stream_payload(b'data: ["a list first"]\n\n' + body, "chat.completions")
     assert payload is not None and payload["usage"] == usage
     assert (model, rid) == ("gpt-4o-mini-2024-07-18", "chatcmpl-1")
     # a Responses stream cut before response.completed has nothing to price
     cut = b'event: response.created\ndata: {"type":"response.created","response":{"id":"r"}}\n\n'
-    assert _from_sse(cut, "responses") == (None, None, "r")
-    assert _from_sse(b"data: {not json\n\n", "responses") == (None, None, None)
-    assert _from_sse(b'data: ["{"]\n\n', "responses") == (None, None, None)
+    assert stream_payload(cut, "responses") == (None, None, "r")
+    assert stream_payload(b"data: {not json\n\n", "responses") == (None, None, None)
+    assert stream_payload(b'data: ["{"]\n\n', "responses") == (None, None, None)
 
 
 def test_estimates_for_budgets(prices: Catalog) -> None:
-    from openai_cost._transport import estimate_request
+    from openai_cost.tokens import estimate_request
 
     raw = b'{"model":"gpt-4o-mini","input":[{"type":"mystery_obj"}],"max_output_tokens":100}'
     body = json.loads(raw)
@@ -876,11 +876,12 @@ def test_unusable_default_ledger_url(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from openai_cost import Budget, _transport
+    from openai_cost import Budget
+    from openai_cost import ledger as ledger_mod
 
     monkeypatch.setenv("OPENAI_COST_DB_URL", "mysql://db.internal/costs")
-    monkeypatch.setattr(_transport, "_DEFAULT", [])
-    monkeypatch.setattr(_transport, "_DEFAULT_FAILED", [])
+    monkeypatch.setattr(ledger_mod, "_DEFAULT", [])
+    monkeypatch.setattr(ledger_mod, "_DEFAULT_FAILED", [])
     plain = openai_cost.track(_client(server), prices=prices)
     budgeted = openai_cost.track(
         _client(server), prices=prices, budget=Budget(Decimal(1), period="day")

@@ -17,7 +17,7 @@ import pytest
 import openai_cost as oc
 from _usage_helpers import fixture, fixture_text, make_catalog
 from openai_cost import Catalog, FailedRequestError, PricingWarning, UsageError
-from openai_cost._extract import normalize_endpoint
+from openai_cost.usage._response import normalize_endpoint
 
 D = Decimal
 
@@ -156,7 +156,7 @@ def test_chat_stream_sse_priced_from_its_final_usage_chunk(cat: Catalog) -> None
 def test_chat_stream_as_a_list_of_chunks_and_sdk_chunks(cat: Catalog) -> None:
     from openai.types.chat import ChatCompletionChunk
 
-    from openai_cost._extract import parse_sse
+    from openai_cost.usage._response import parse_sse
 
     chunks = parse_sse(fixture_text("chat_stream.sse"))
     assert len(chunks) == 12
@@ -166,7 +166,7 @@ def test_chat_stream_as_a_list_of_chunks_and_sdk_chunks(cat: Catalog) -> None:
 
 
 def test_usage_chunk_repeated_by_a_proxy_is_counted_once(cat: Catalog) -> None:
-    from openai_cost._extract import parse_sse
+    from openai_cost.usage._response import parse_sse
 
     chunks = list(parse_sse(fixture_text("chat_stream.sse")))
     chunks.append(chunks[-1])  # the same usage chunk twice
@@ -180,7 +180,7 @@ def test_chat_stream_without_usage_says_to_set_include_usage(name: str) -> None:
 
 
 def test_single_chunk_without_usage_says_to_set_include_usage() -> None:
-    from openai_cost._extract import parse_sse
+    from openai_cost.usage._response import parse_sse
 
     first = parse_sse(fixture_text("chat_stream.sse"))[0]
     with pytest.raises(UsageError, match="include_usage"):
@@ -188,7 +188,7 @@ def test_single_chunk_without_usage_says_to_set_include_usage() -> None:
 
 
 def test_two_streams_in_one_list_are_refused() -> None:
-    from openai_cost._extract import parse_sse
+    from openai_cost.usage._response import parse_sse
 
     a = parse_sse(fixture_text("chat_stream.sse"))
     b = [dict(c, id="chatcmpl-other") for c in a]

@@ -10,7 +10,7 @@ from .catalog import Catalog, catalog
 from .errors import UsageError
 from .pricing import price
 from .types import Call, Cost, Usage
-from .usage import as_mapping, usage_from_mapping
+from .usage import as_mapping, extract_usage, usage_from_mapping
 
 __all__ = ["cost_of"]
 
@@ -82,8 +82,6 @@ def cost_of(
         if m is not None and _is_bare_usage(m):
             usage = usage_from_mapping(m)
         else:
-            from .usage import extract_usage
-
             call = extract_usage(obj)
             usage = call.usage
     if call is not None:

@@ -166,7 +166,7 @@ class Budget:
         estimate = _money(estimate_usd)
         now = datetime.now(timezone.utc)
         since, until = self.window(now)
-        with ledger._connect() as conn:
+        with ledger.transaction() as conn:
             spent = queries.spent_usd(conn, since=since, until=until, tags=self.tags)
             pending = queries.pending_reservations(conn, now, self.tags)
         if spent + pending + estimate > self.limit_usd:
@@ -190,7 +190,7 @@ class Budget:
         now = datetime.now(timezone.utc)
         since, until = self.window(now)
         over: tuple[Decimal, Decimal] | None = None
-        with ledger._connect(write=True, lock=PG_LOCK_BUDGET) as conn:
+        with ledger.transaction(write=True, lock=PG_LOCK_BUDGET) as conn:
             queries.purge_expired_reservations(conn, now)
             spent = queries.spent_usd(conn, since=since, until=until, tags=self.tags)
             pending = queries.pending_reservations(conn, now, self.tags)
@@ -244,7 +244,7 @@ class Reservation:
         try:
             if actual is not None:
                 queries.check_record(actual)
-            with self.ledger._connect(write=True, lock=PG_LOCK_BUDGET) as conn:
+            with self.ledger.transaction(write=True, lock=PG_LOCK_BUDGET) as conn:
                 queries.delete_reservation(conn, self.id)
                 if actual is not None:
                     queries.insert_records(conn, [actual])

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PriceDataError, UnknownModelError
 from .types import (
+    BUCKETS,
     FEE_DIMENSIONS,
     TOKEN_DIMENSIONS,
     LongContextTier,
@@ -92,6 +93,21 @@ _ENTRY_KEYS = frozenset(
 )
 PROVIDER_PREFIXES = ("openai/", "openai:", "azure/", "azure_ai/", "openrouter/")
 """Prefixes stripped from a model name before lookup (repeatedly)."""
+
+
+def strip_provider(model: str) -> str:
+    """``model`` lower-cased without its provider prefixes (``openai/``, ``azure/``...),
+    stripped repeatedly; a bare prefix stays as it is. The one prefix stripper: the catalog's
+    lookup and the tokenizer's encoding rules both read names through it."""
+    name = model.strip().lower()
+    stripped = True
+    while stripped:
+        stripped = False
+        for p in PROVIDER_PREFIXES:
+            if name.startswith(p) and len(name) > len(p):
+                name = name[len(p) :]
+                stripped = True
+    return name
 
 
 _today_cache: list[Any] = [-1, None]  # [days since epoch, date]
@@ -305,6 +321,12 @@ def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
     return period
 
 
+# a cached rate above the rate it discounts is a typo in the data (pairs from the bucket tree)
+_CACHED_PARENT = tuple(
+    (b.key, b.fallback) for b in BUCKETS if b.key.startswith("cached_") and b.fallback is not None
+)
+
+
 def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
     if not p.standard and not p.per_image:
         raise ctx.fail(where, "a price period needs at least one rate")
@@ -316,11 +338,7 @@ def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
     ):
         if not tbl:
             continue
-        for cached, parent in (
-            ("cached_input", "input"),
-            ("cached_audio_input", "audio_input"),
-            ("cached_image_input", "image_input"),
-        ):
+        for cached, parent in _CACHED_PARENT:
             if cached in tbl and parent in tbl and tbl[cached] > tbl[parent]:
                 raise ctx.fail(
                     where + name,
@@ -607,14 +625,7 @@ class Catalog:
     def _entry_for(self, model: str, day: date) -> tuple[ModelEntry, str]:
         if not isinstance(model, str) or not model.strip():
             raise UnknownModelError(repr(model), ())
-        name = model.strip().lower()
-        stripped = True
-        while stripped:
-            stripped = False
-            for p in PROVIDER_PREFIXES:
-                if name.startswith(p) and len(name) > len(p):
-                    name = name[len(p) :]
-                    stripped = True
+        name = strip_provider(model)
         found = self._lookup(name, day)
         if found is not None:
             return found, name

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from .errors import PricingError
-from .types import FEE_DIMENSIONS, Cost, CostLine, ModelPrice, PricePeriod, Rates, Usage
+from .types import BUCKETS, FEE_DIMENSIONS, Cost, CostLine, ModelPrice, PricePeriod, Rates, Usage
 
 __all__ = ["normalize_tier", "price"]
 
@@ -34,18 +34,10 @@ _MTOK = Decimal(1_000_000)
 _HALF = Decimal("0.5")
 _SIXTY = Decimal(60)
 
-PARENT: Mapping[str, str] = {
-    "cached_input": "input",
-    "cache_write": "input",
-    "cached_audio_input": "audio_input",
-    "cached_image_input": "image_input",
-    "image_input": "input",
-    "reasoning": "output",
-    "image_output": "output",
-}
-"""Where a bucket without its own rate falls back to."""
+PARENT: Mapping[str, str] = {b.key: b.fallback for b in BUCKETS if b.fallback is not None}
+"""Where a bucket without its own rate falls back to (from `BUCKETS`)."""
 
-_CACHED = frozenset({"cached_input", "cached_audio_input", "cached_image_input"})
+_CACHED = frozenset(b.key for b in BUCKETS if b.key.startswith("cached_"))
 
 _TIER_NAMES = {
     None: "default",

@@ -22,16 +22,24 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ._records import Record, iter_records
 from .catalog import Catalog, catalog, to_date
-from .errors import FailedRequestError, OpenAICostError, PricingError, UnknownModelError
+from .errors import FailedRequestError, OpenAICostError, UnknownModelError
 from .pricing import normalize_tier, price
 from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
-from .usage import extract_usage
+from .usage import (
+    CHAT_COMPLETION_DETAIL_KEYS,
+    CHAT_PROMPT_DETAIL_KEYS,
+    CHAT_USAGE_KEYS,
+    USAGE_EVENTS,
+    Item,
+    extract_usage,
+    iter_records,
+)
 
 __all__ = [
     "GROUP_FIELDS",
     "GroupTotal",
+    "Item",
     "Problem",
     "Record",
     "Summary",
@@ -53,43 +61,17 @@ _I_SECONDS = _N + 1
 _I_TOOLS = _N + 2
 _I_FIRST = _N + 3
 
-_FAST_TOP = frozenset(
-    {
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "prompt_tokens_details",
-        "completion_tokens_details",
-    }
-)
-_FAST_PD = frozenset(
-    {"cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens"}
-)
-_FAST_CD = frozenset(
-    {
-        "reasoning_tokens",
-        "audio_tokens",
-        "accepted_prediction_tokens",
-        "rejected_prediction_tokens",
-        "text_tokens",
-    }
-)
-_USAGE_EVENTS = frozenset(
-    {
-        "response.completed",
-        "response.incomplete",
-        "response.failed",
-        "response.done",
-        "speech.audio.done",
-        "transcript.text.done",
-        "image_generation.completed",
-        "image_edit.completed",
-        "conversation.item.input_audio_transcription.completed",
-    }
-)
+# the Chat Completions usage keys analyze's fast path reads straight from JSON (the usage
+# wing's tables; anything else goes through extract_usage)
+_FAST_TOP = CHAT_USAGE_KEYS
+_FAST_PD = CHAT_PROMPT_DETAIL_KEYS
+_FAST_CD = CHAT_COMPLETION_DETAIL_KEYS
 _NO_LIMIT = 1 << 62
 _EPOCH = date(1970, 1, 1)
 _MISSING: Any = object()
+
+Record = Item
+"""Former name of `Item` (one value read from a file), kept for code that imports it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,12 +319,12 @@ class _Aggregator:
                     typ = obj.get("type")
                     if (
                         isinstance(typ, str)
-                        and typ not in _USAGE_EVENTS
+                        and typ not in USAGE_EVENTS
                         and obj.get("usage") is None
                     ):
                         self._stream_event(typ, obj, where)
                         return
-                    if typ in _USAGE_EVENTS:
+                    if typ in USAGE_EVENTS:
                         inner = obj.get("response")
                         if type(inner) is dict:
                             self.open_streams.pop(("resp", inner.get("id")), None)
@@ -520,7 +502,7 @@ class _Aggregator:
                 # the bucket sums requests that were each on one side of the threshold
                 cost = price(usage, mp, tier=tier, batch=batch, long_context=long_ctx)
                 tier_label = "batch" if batch else normalize_tier(tier)
-            except (PricingError, OpenAICostError) as e:
+            except OpenAICostError as e:
                 self.unpriced += b[0]
                 problems.append(Problem("unpriced", str(e), _loc(b[_I_FIRST]), b[0], model))
                 continue
@@ -579,7 +561,7 @@ _NO_USAGE = (
 
 
 def _loc(where: Any) -> str:
-    if type(where) is Record:
+    if type(where) is Item:
         return f"{where.source}:{where.line}"
     return str(where)
 
@@ -643,7 +625,7 @@ def summarize(
 
     Args:
         objs: responses, streams, events, Batch output lines, log records: anything
-            `extract_usage` reads; or the `Record` items of `iter_records` (then problems name
+            `extract_usage` reads; or the `Item` values of `iter_records` (then problems name
             ``file:line``; otherwise ``#n``, the item's position from 1).
         by: group by ``"model"`` (as reported), ``"day"`` (UTC, of ``created``),
             ``"endpoint"`` and/or ``"tier"`` (``default``, ``flex``, ``priority``, ``scale``,
@@ -679,7 +661,7 @@ def summarize(
     add = agg.add
     n = 0
     for n, item in enumerate(objs, 1):
-        if type(item) is Record:
+        if type(item) is Item:
             add(item[2], item)
         else:
             add(item, f"#{n}")

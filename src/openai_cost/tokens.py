@@ -43,24 +43,37 @@ Audio and file parts cannot be counted offline and raise `TokenizerUnavailableEr
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from . import _encodings
 from ._images import image_rule, image_size, image_tokens
-from .catalog import PROVIDER_PREFIXES, Catalog, catalog
-from .errors import TokenizerUnavailableError, UnknownModelError, UsageError
+from .catalog import Catalog, catalog, strip_provider
+from .errors import OpenAICostError, TokenizerUnavailableError, UnknownModelError, UsageError
 from .pricing import price
 from .types import Cost, CostLine, ModelPrice, Usage
+from .usage import as_mapping
 
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = ["Estimate", "Tokenizer", "count_tokens", "estimate", "tokenizer_for"]
+__all__ = [
+    "Estimate",
+    "RequestFields",
+    "Tokenizer",
+    "count_tokens",
+    "estimate",
+    "estimate_request",
+    "request_fields",
+    "tokenizer_for",
+]
+
+_log = logging.getLogger("openai_cost.tracking")  # estimate_request serves the budget
 
 Messages = Sequence[Mapping[str, Any]]
 """Chat messages as the API takes them (dicts; SDK objects are dumped first)."""
@@ -116,13 +129,7 @@ _PREFIX_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def _bare(model: str) -> str:
-    name = model.strip().lower()
-    changed = True
-    while changed:
-        changed = False
-        for p in PROVIDER_PREFIXES:
-            if name.startswith(p):
-                name, changed = name[len(p) :], True
+    name = strip_provider(model)
     if name.startswith("ft:"):
         name = name[3:]
     return name
@@ -156,6 +163,11 @@ def _resolve(
             raise
         return None, _bare(model), enc
     assert mp is not None
+    return mp, mp.model, _encoding_of(mp, model)
+
+
+def _encoding_of(mp: ModelPrice, model: str) -> str:
+    """The encoding of a resolved entry: its catalog ``encoding``, else the prefix rule."""
     enc = mp.encoding or prefix_encoding(mp.model) or prefix_encoding(model)
     if enc is None:
         raise TokenizerUnavailableError(
@@ -163,7 +175,7 @@ def _resolve(
             f'inferred from its name; add encoding = "o200k_base" (or another of '
             f"{', '.join(_encodings.BUNDLED)}) to its entry in a price file"
         )
-    return mp, mp.model, enc
+    return enc
 
 
 def tokenizer_for(model: str, *, prices: Catalog | None = None) -> Tokenizer:
@@ -180,13 +192,9 @@ def tokenizer_for(model: str, *, prices: Catalog | None = None) -> Tokenizer:
 
 
 def _as_dict(obj: Any, where: str) -> Mapping[str, Any]:
-    if isinstance(obj, Mapping):
-        return obj
-    dump = getattr(obj, "model_dump", None)
-    if callable(dump):
-        data = dump(exclude_none=True)
-        if isinstance(data, Mapping):
-            return data
+    data = as_mapping(obj, exclude_none=True)
+    if data is not None:
+        return data
     raise UsageError(f"{where} must be an object (a dict), got {type(obj).__name__}")
 
 
@@ -397,6 +405,15 @@ def count_tokens(
         UsageError: malformed messages or tools; an image part that cannot be sized.
     """
     _, model_id, enc = _resolve(model, prices)
+    return _count(text_or_messages, model_id, enc, tools)
+
+
+def _count(
+    text_or_messages: str | Messages,
+    model_id: str,
+    enc: str,
+    tools: Sequence[Mapping[str, Any]] | None,
+) -> int:
     tok = _tokenizer(enc)
     if isinstance(text_or_messages, str):
         if tools:
@@ -434,6 +451,21 @@ class Estimate:
     """Cost lines of the maximum case."""
     encoding: str = ""
     """tiktoken encoding used to count."""
+
+    @property
+    def total_min_usd(self) -> Decimal:
+        """`total_min`, USD (the package's unit-named spelling)."""
+        return self.total_min
+
+    @property
+    def total_max_usd(self) -> Decimal:
+        """`total_max`, USD."""
+        return self.total_max
+
+    @property
+    def output_max_usd(self) -> Decimal:
+        """`output_cost_max`, USD."""
+        return self.output_cost_max
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: decimal strings."""
@@ -486,9 +518,9 @@ def estimate(
             maximum output known for the model and none given.
         PricingError: the tier is unknown or not offered.
     """
-    cat = prices or catalog()
-    mp = cat.resolve(model, at)
-    n = count_tokens(messages, model, tools=tools, prices=cat)
+    mp = (prices or catalog()).resolve(model, at)  # once, at the date whose prices apply
+    enc = _encoding_of(mp, model)
+    n = _count(messages, mp.model, enc, tools)
     if max_output_tokens is None:
         max_out = mp.max_output_tokens
         if max_out is None:
@@ -517,5 +549,94 @@ def estimate(
         total_min=prompt.total,
         total_max=worst.total,
         lines=worst.lines,
-        encoding=_resolve(model, cat, at)[2],
+        encoding=enc,
     )
+
+
+class RequestFields(NamedTuple):
+    """What an API request body says about its cost (`request_fields`)."""
+
+    model: str | None
+    """``model``."""
+    prompt: Any
+    """``messages`` (Chat Completions), else ``input`` (Responses); not validated."""
+    max_output_tokens: int | None
+    """``max_completion_tokens``, else ``max_tokens``, else ``max_output_tokens`` (an int >= 0)."""
+    tools: Any
+    """``tools``, else the legacy ``functions``; not validated."""
+    tier: str | None
+    """``service_tier`` when it changes the price (``flex``, ``priority``), else None."""
+
+
+def request_fields(body: Mapping[str, Any]) -> RequestFields:
+    """The fields of a request body that decide a call's cost, read the one way the budget's
+    pre-call estimate and the ``estimate`` command both use."""
+    model = body.get("model")
+    out: int | None = None
+    for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
+        v = body.get(key)
+        if type(v) is int and v >= 0:
+            out = v
+            break
+    t = body.get("service_tier")
+    return RequestFields(
+        model if isinstance(model, str) else None,
+        body.get("messages", body.get("input")),
+        out,
+        body.get("tools", body.get("functions")),
+        t if t in ("flex", "priority") else None,
+    )
+
+
+def estimate_request(
+    model: str | None,
+    body: Mapping[str, Any] | None,
+    raw: bytes | None,
+    prices: Catalog | None = None,
+) -> Decimal:
+    """A conservative (high) cost estimate of a request before it is sent (for budgets).
+
+    Output is the request's ``max_completion_tokens`` / ``max_tokens`` / ``max_output_tokens``,
+    else the model's maximum output from the catalog. Input: chat messages and Responses
+    ``input`` are counted with `estimate`; anything else (or anything it cannot count) is the
+    request body's length / 4 tokens, which over-counts (JSON syntax counts too). A model the
+    catalog does not know estimates to 0 (logged): the budget still refuses calls once what was
+    spent reaches the limit.
+    """
+    fields = request_fields(body or {})
+    names = [n for n in (fields.model, model) if n]
+    if not names:
+        return Decimal(0)
+    cat = prices or catalog()
+    for name in names:
+        try:
+            mp = cat.resolve(name)
+        except OpenAICostError:
+            continue
+        max_out = (
+            fields.max_output_tokens
+            if fields.max_output_tokens is not None
+            else (mp.max_output_tokens or 0)
+        )
+        prompt = fields.prompt
+        if isinstance(prompt, (str, list)) and prompt:
+            try:
+                tools = fields.tools
+                return estimate(
+                    name,
+                    prompt,
+                    max_output_tokens=max_out,
+                    tools=tools if isinstance(tools, list) else None,
+                    tier=fields.tier,
+                    prices=cat,
+                ).total_max
+            except Exception as e:  # a shape it cannot count: fall back to the body size
+                _log.debug("openai-cost counted %r by size: %s", name, e)
+        try:
+            usage = Usage(input_tokens=len(raw or b"") // 4, output_tokens=max_out)
+            return price(usage, mp, tier=fields.tier).total
+        except OpenAICostError as e:
+            _log.info("openai-cost cannot estimate %r for a budget: %s", name, e)
+            return Decimal(0)
+    _log.info("openai-cost cannot estimate %s for a budget (counted as $0)", names[0])
+    return Decimal(0)

@@ -18,8 +18,8 @@ __all__ = ["main"]
 
 # command name -> "module:function" inside this package
 _COMMANDS: dict[str, str] = {
-    "price": "catalog_cmds:price",
-    "models": "catalog_cmds:models",
+    "price": "catalog:price",
+    "models": "catalog:models",
     "analyze": "analyze:analyze",
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",

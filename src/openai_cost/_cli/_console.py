@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import sys
-from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from ..types import format_rate as rate_str
+from ..types import format_usd as money
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -29,20 +31,3 @@ def err_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
-
-
-def money(value: Decimal, places: int = 6) -> str:
-    """``$0.006500``: USD with six decimals (more when a non-zero amount would round to 0)."""
-    q = Decimal(1).scaleb(-places)
-    if value and abs(value) < q:
-        return f"${value.normalize():f}"
-    return f"${value.quantize(q):,f}"
-
-
-def rate_str(rate: Decimal) -> str:
-    """A rate without trailing zeros beyond two decimals (``2.50``, ``0.075``, ``0.0625``)."""
-    s = f"{rate.normalize():f}"
-    if "." not in s:
-        return s + ".00"
-    whole, frac = s.split(".")
-    return f"{whole}.{frac.ljust(2, '0')}"

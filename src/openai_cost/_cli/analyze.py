@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..summary import GROUP_FIELDS, Record, Summary, iter_records, summarize
+from ..summary import GROUP_FIELDS, Item, Summary, iter_records, summarize
 from ._common import date_type, echo_json, get_catalog, prices_option
 from ._console import console, err_console, money
 
@@ -27,7 +27,7 @@ _TOKEN_COLUMNS = (
 )
 
 
-def _records(files: tuple[str, ...], progress: bool) -> Iterator[Record]:
+def _records(files: tuple[str, ...], progress: bool) -> Iterator[Item]:
     sizes = [0 if f == "-" else os.path.getsize(f) for f in files]
     if not progress or sum(sizes) < _PROGRESS_MIN_BYTES:
         for f in files:

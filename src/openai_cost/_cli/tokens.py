@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from ..tokens import Estimate, count_tokens, tokenizer_for
+from ..tokens import Estimate, count_tokens, request_fields, tokenizer_for
 from ..tokens import estimate as estimate_call
 from ._common import echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console, money
@@ -40,23 +40,11 @@ def _request(data: Any, name: str) -> _Prompt:
     if isinstance(data, list):
         return _Prompt(None, data, None, None, None)
     if isinstance(data, dict) and "messages" in data:
-        tools = data.get("tools", data.get("functions"))
+        fields = request_fields(data)
+        tools = fields.tools
         if tools is not None and not isinstance(tools, list):
             raise click.ClickException(f'{name}: "tools" must be a list')
-        model = data.get("model")
-        max_out = None
-        for key in ("max_completion_tokens", "max_output_tokens", "max_tokens"):
-            v = data.get(key)
-            if type(v) is int:
-                max_out = v
-                break
-        return _Prompt(
-            None,
-            data["messages"],
-            tools,
-            model if isinstance(model, str) else None,
-            max_out,
-        )
+        return _Prompt(None, data["messages"], tools, fields.model, fields.max_output_tokens)
     raise click.ClickException(
         f'{name}: expected a JSON list of messages or an object with "messages"'
     )

@@ -287,6 +287,21 @@ class Ledger:
         except sa.exc.SQLAlchemyError as e:
             raise LedgerError(f"ledger {self.url}: {_short(e)}") from e
 
+    def transaction(
+        self, *, write: bool = False, lock: int | None = None
+    ) -> contextlib.AbstractContextManager[Connection]:
+        """One database transaction, for the package's own modules that keep state in the
+        ledger's tables (budgets); not part of the public API.
+
+        Args:
+            write: take the write lock up front (SQLite ``BEGIN IMMEDIATE``).
+            lock: a PostgreSQL advisory lock key held for the transaction (`PG_LOCK_BUDGET`).
+
+        Raises:
+            LedgerError: the ledger is closed or the database fails.
+        """
+        return self._connect(write=write, lock=lock)
+
     def migrations(self) -> list[str]:
         """Names of the schema migrations applied to this database, in order."""
         with self._connect() as conn:
@@ -615,3 +630,31 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+_DEFAULT: list[Ledger] = []
+_DEFAULT_FAILED: list[BaseException] = []
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_ledger() -> Ledger:
+    """The process-wide `Ledger()` (SQLite under ``OPENAI_COST_HOME`` unless configured),
+    opened on first use and shared, as `catalog()` is for `Catalog`.
+
+    Raises:
+        LedgerError, ConfigError: it cannot be opened. The failure is remembered: later calls
+            raise the same error without trying again.
+    """
+    if _DEFAULT:
+        return _DEFAULT[0]
+    with _DEFAULT_LOCK:
+        if _DEFAULT:  # pragma: no cover - another thread opened it meanwhile
+            return _DEFAULT[0]
+        if _DEFAULT_FAILED:
+            raise _DEFAULT_FAILED[0]
+        try:
+            _DEFAULT.append(Ledger())
+        except Exception as e:
+            _DEFAULT_FAILED.append(e)
+            raise
+    return _DEFAULT[0]

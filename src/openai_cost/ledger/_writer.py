@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..types import CallRecord
-from .queries import check_record, record_from_dict, record_to_dict
+from ._codec import check_record, record_from_dict, record_to_dict
 
 __all__ = ["Writer", "lock_file", "orphan_segments", "read_segment"]
 

@@ -1,13 +1,12 @@
 """Everything the ledger asks its database, on SQLite and PostgreSQL alike.
 
-Also the JSON form of a `CallRecord` (what the spool journal holds), which round-trips exactly:
-money as decimal strings, timestamps as ISO 8601 UTC.
+The JSON form of a `CallRecord` lives in `_codec` (its names are re-exported here).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Context, Decimal
@@ -17,13 +16,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..types import CallRecord, Cost, CostLine, Usage
+from ..types import CallRecord
+from ._codec import (
+    check_record,
+    cost_from_dict,
+    record_from_dict,
+    record_to_dict,
+    usage_from_dict,
+)
 from .schema import TOKEN_COLUMNS, Money, budget_reservations, call_tags, calls
 
 __all__ = [
     "GROUPINGS",
     "ReportRow",
     "as_utc_bound",
+    "check_record",
     "insert_records",
     "record_from_dict",
     "record_from_row",
@@ -35,97 +42,6 @@ __all__ = [
 
 GROUPINGS = ("model", "day", "endpoint", "tier", "tag:NAME")
 """What `report` can group by."""
-
-
-# ---------------------------------------------------------------------------------------------
-# CallRecord <-> JSON dict
-
-
-def _cost_from_dict(d: Mapping[str, Any]) -> Cost:
-    lines = tuple(
-        CostLine(
-            dimension=ln["dimension"],
-            units=ln["units"] if isinstance(ln["units"], int) else Decimal(ln["units"]),
-            rate=Decimal(ln["rate"]),
-            unit=ln["unit"],
-            amount=Decimal(ln["amount_usd"]),
-            kind=ln["kind"],
-            note=ln.get("note"),
-        )
-        for ln in d["lines"]
-    )
-    return Cost(
-        model=d["model"],
-        lines=lines,
-        input=Decimal(d["input_usd"]),
-        output=Decimal(d["output_usd"]),
-        fees=Decimal(d["fees_usd"]),
-        price_since=date.fromisoformat(d["price_since"]),
-        tier=d.get("tier", "default"),
-        source=d.get("source", ""),
-    )
-
-
-def _usage_from_dict(d: Mapping[str, Any]) -> Usage:
-    return Usage(**d)
-
-
-def check_record(rec: CallRecord) -> None:
-    """Raise ValueError when `rec` cannot be stored (naive time, empty request id...)."""
-    if not isinstance(rec, CallRecord):
-        raise ValueError(f"expected a CallRecord, got {type(rec).__name__}")
-    if not rec.request_id or not isinstance(rec.request_id, str):
-        raise ValueError(f"request_id must be a non-empty string, got {rec.request_id!r}")
-    if rec.created_at.tzinfo is None or rec.created_at.utcoffset() is None:
-        raise ValueError(
-            f"created_at must be timezone-aware (UTC), got {rec.created_at!r} "
-            f"for request {rec.request_id!r}"
-        )
-    if rec.status not in ("ok", "error", "incomplete"):
-        raise ValueError(
-            f"status must be 'ok', 'error' or 'incomplete', got {rec.status!r} "
-            f"for request {rec.request_id!r}"
-        )
-
-
-def record_to_dict(rec: CallRecord) -> dict[str, Any]:
-    """A JSON-ready dict that `record_from_dict` turns back into an equal record."""
-    return {
-        "request_id": rec.request_id,
-        "created_at": rec.created_at.astimezone(timezone.utc).isoformat(),
-        "status": rec.status,
-        "model_requested": rec.model_requested,
-        "model": rec.model,
-        "model_resolved": rec.model_resolved,
-        "endpoint": rec.endpoint,
-        "tier": rec.tier,
-        "usage": None if rec.usage is None else rec.usage.to_dict(),
-        "cost": None if rec.cost is None else rec.cost.to_dict(),
-        "unpriced_reason": rec.unpriced_reason,
-        "http_status": rec.http_status,
-        "latency_ms": rec.latency_ms,
-        "tags": dict(rec.tags),
-    }
-
-
-def record_from_dict(d: Mapping[str, Any]) -> CallRecord:
-    """The inverse of `record_to_dict`."""
-    return CallRecord(
-        request_id=d["request_id"],
-        created_at=datetime.fromisoformat(d["created_at"]).astimezone(timezone.utc),
-        status=d["status"],
-        model_requested=d.get("model_requested"),
-        model=d.get("model"),
-        model_resolved=d.get("model_resolved"),
-        endpoint=d.get("endpoint"),
-        tier=d.get("tier"),
-        usage=None if d.get("usage") is None else _usage_from_dict(d["usage"]),
-        cost=None if d.get("cost") is None else _cost_from_dict(d["cost"]),
-        unpriced_reason=d.get("unpriced_reason"),
-        http_status=d.get("http_status"),
-        latency_ms=d.get("latency_ms"),
-        tags=MappingProxyType({str(k): str(v) for k, v in (d.get("tags") or {}).items()}),
-    )
 
 
 def _row_values(rec: CallRecord, now: datetime) -> dict[str, Any]:
@@ -168,8 +84,8 @@ def record_from_row(row: Any) -> CallRecord:
         model_resolved=m["model_resolved"],
         endpoint=m["endpoint"],
         tier=m["tier"],
-        usage=None if m["usage_json"] is None else _usage_from_dict(json.loads(m["usage_json"])),
-        cost=None if m["cost_json"] is None else _cost_from_dict(json.loads(m["cost_json"])),
+        usage=None if m["usage_json"] is None else usage_from_dict(json.loads(m["usage_json"])),
+        cost=None if m["cost_json"] is None else cost_from_dict(json.loads(m["cost_json"])),
         unpriced_reason=m["unpriced_reason"],
         http_status=m["http_status"],
         latency_ms=m["latency_ms"],
@@ -338,7 +254,7 @@ class ReportRow:
     """Calls (HTTP attempts) in the group, whatever their status."""
     cost_usd: Decimal | None
     """Sum of the priced calls, USD; None when the group has unpriced calls and no priced one
-    (never a made-up $0)."""
+    (never a made-up $0). Also spelt `total_usd`, the package's name for a total."""
     priced_calls: int
     """Calls with a cost."""
     unpriced_calls: int
@@ -351,6 +267,11 @@ class ReportRow:
     """Sum of input tokens."""
     output_tokens: int
     """Sum of output tokens."""
+
+    @property
+    def total_usd(self) -> Decimal | None:
+        """`cost_usd`: the sum of the priced calls, USD (None when none was priced)."""
+        return self.cost_usd
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (money as a decimal string or null)."""
@@ -542,15 +463,3 @@ def purge_expired_reservations(conn: Connection, now: datetime) -> int:
     """Delete reservations past their expiry (their process died before settling)."""
     res = conn.execute(budget_reservations.delete().where(budget_reservations.c.expires_at <= now))
     return int(res.rowcount or 0)
-
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of at most `size` items."""
-    chunk: list[Any] = []
-    for it in items:
-        chunk.append(it)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

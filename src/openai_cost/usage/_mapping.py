@@ -26,18 +26,44 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .errors import PricingWarning, UsageError
-from .types import Usage
+from ..errors import PricingWarning, UsageError
+from ..types import Usage
 
-__all__ = ["as_mapping", "extract_usage", "usage_from_mapping"]
+__all__ = [
+    "CHAT_COMPLETION_DETAIL_KEYS",
+    "CHAT_PROMPT_DETAIL_KEYS",
+    "CHAT_USAGE_KEYS",
+    "as_mapping",
+    "usage_from_mapping",
+]
 
-_KNOWN_TOP = frozenset(
+CHAT_USAGE_KEYS = frozenset(
     {
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
         "prompt_tokens_details",
         "completion_tokens_details",
+    }
+)
+"""Keys of a Chat Completions ``usage``."""
+CHAT_PROMPT_DETAIL_KEYS = frozenset(
+    {"cached_tokens", "audio_tokens", "text_tokens", "image_tokens", "cache_write_tokens"}
+)
+"""Keys of ``prompt_tokens_details`` (and of Responses' ``input_tokens_details``)."""
+CHAT_COMPLETION_DETAIL_KEYS = frozenset(
+    {
+        "reasoning_tokens",
+        "audio_tokens",
+        "accepted_prediction_tokens",
+        "rejected_prediction_tokens",
+        "text_tokens",
+    }
+)
+"""Keys of ``completion_tokens_details`` (and of Responses' ``output_tokens_details``)."""
+
+_KNOWN_TOP = CHAT_USAGE_KEYS | frozenset(
+    {
         "input_tokens",
         "output_tokens",
         "input_tokens_details",
@@ -48,35 +74,21 @@ _KNOWN_TOP = frozenset(
         "seconds",
     }
 )
-_KNOWN_IN = frozenset(
-    {
-        "cached_tokens",
-        "audio_tokens",
-        "cache_write_tokens",
-        "image_tokens",
-        "text_tokens",
-        "cached_tokens_details",
-    }
-)
-_KNOWN_OUT = frozenset(
-    {
-        "reasoning_tokens",
-        "audio_tokens",
-        "accepted_prediction_tokens",
-        "rejected_prediction_tokens",
-        "image_tokens",
-        "text_tokens",
-    }
-)
+_KNOWN_IN = CHAT_PROMPT_DETAIL_KEYS | {"cached_tokens_details"}  # Realtime's per modality
+_KNOWN_OUT = CHAT_COMPLETION_DETAIL_KEYS | {"image_tokens"}  # GPT Image output
 
 
-def as_mapping(obj: Any) -> Mapping[str, Any] | None:
-    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None."""
+def as_mapping(obj: Any, *, exclude_none: bool = False) -> Mapping[str, Any] | None:
+    """``obj`` as a mapping: dicts as they are, pydantic / SDK objects dumped, else None.
+
+    The one "SDK object to dict" reader. ``exclude_none`` leaves out the fields an SDK object
+    holds as None (a message's unset ``name``), as the API never saw them.
+    """
     if isinstance(obj, Mapping):
         return obj
     dump = getattr(obj, "model_dump", None)
     if callable(dump):
-        data = dump()
+        data = dump(exclude_none=True) if exclude_none else dump()
         if isinstance(data, Mapping):
             return data
     to_dict = getattr(obj, "to_dict", None)
@@ -144,13 +156,13 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     if d is None:
         raise UsageError(f"expected a usage object (mapping), got {type(data).__name__}")
     if "prompt_tokens" in d:
-        return _chat(d)
+        return _chat_usage(d)
     if d.get("type") == "duration" or ("seconds" in d and "input_tokens" not in d):
-        return _duration(d)
+        return _duration_usage(d)
     if "input_tokens" in d or "output_tokens" in d:
         if "input_token_details" in d or "output_token_details" in d:
-            return _realtime(d)
-        return _responses(d, kind)
+            return _realtime_usage(d)
+        return _responses_usage(d, kind)
     raise UsageError(
         "not a usage object: expected prompt_tokens/completion_tokens (Chat, Embeddings), "
         f"input_tokens/output_tokens (Responses, Realtime, audio, images) or seconds; "
@@ -158,7 +170,7 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     )
 
 
-def _chat(d: Mapping[str, Any]) -> Usage:
+def _chat_usage(d: Mapping[str, Any]) -> Usage:
     pd = d.get("prompt_tokens_details")
     cd = d.get("completion_tokens_details")
     # Fast path (cost_of's hot path): plain dicts with only known keys. Usage checks the
@@ -210,7 +222,7 @@ def _chat(d: Mapping[str, Any]) -> Usage:
     )
 
 
-def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
+def _responses_usage(d: Mapping[str, Any], kind: str | None) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_tokens_details")
     odt = _sub(d, "output_tokens_details")
@@ -243,7 +255,7 @@ def _responses(d: Mapping[str, Any], kind: str | None) -> Usage:
     )
 
 
-def _realtime(d: Mapping[str, Any]) -> Usage:
+def _realtime_usage(d: Mapping[str, Any]) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_token_details")
     odt = _sub(d, "output_token_details")
@@ -263,7 +275,7 @@ def _realtime(d: Mapping[str, Any]) -> Usage:
     )
 
 
-def _duration(d: Mapping[str, Any]) -> Usage:
+def _duration_usage(d: Mapping[str, Any]) -> Usage:
     secs = d.get("seconds")
     if isinstance(secs, bool) or not isinstance(secs, (int, float, str, Decimal)):
         raise UsageError(f"usage.seconds must be a number of seconds, got {secs!r}")
@@ -274,7 +286,3 @@ def _duration(d: Mapping[str, Any]) -> Usage:
     if not value.is_finite() or value < 0:
         raise UsageError(f"usage.seconds must be a finite number >= 0, got {secs!r}")
     return Usage(audio_seconds=value)
-
-
-# at the end: _extract reads through this module (as_mapping, usage_from_mapping)
-from ._extract import extract_usage  # noqa: E402  (the one reader of whole responses)

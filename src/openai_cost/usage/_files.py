@@ -10,15 +10,16 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
-from .errors import UsageError
+from ..errors import UsageError
+from ._sse import frames
 
-__all__ = ["Record", "iter_records"]
+__all__ = ["Item", "iter_records"]
 
 _MISSING: Any = object()
 _MAX_VALUE = 64 * 1024 * 1024  # one JSON value in an array larger than this is an error
 
 
-class Record(NamedTuple):
+class Item(NamedTuple):
     """One item read from a file: where it came from and what it holds."""
 
     source: str
@@ -38,7 +39,7 @@ def iter_records(
     source: str | os.PathLike[str] | IO[bytes],
     *,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[Record]:
+) -> Iterator[Item]:
     """Read a file of API responses item by item, in constant memory.
 
     Formats, detected from the content: JSON Lines (one response, event, Batch output line or
@@ -51,7 +52,7 @@ def iter_records(
         on_progress: called now and then with the bytes read so far (of the file on disk).
 
     Yields:
-        `Record` (source, line, obj): obj is the parsed value, or a `UsageError` saying why
+        `Item` (source, line, obj): obj is the parsed value, or a `UsageError` saying why
         the item could not be read (the rest of the file is still read).
     """
     if isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-":
@@ -72,13 +73,9 @@ def iter_records(
             raw.close()
 
 
-def _bad(reason: str) -> UsageError:
-    return UsageError(reason)
-
-
 def _read(
     f: IO[bytes], raw: IO[bytes], name: str, on_progress: Callable[[int], None] | None
-) -> Iterator[Record]:
+) -> Iterator[Item]:
     lines = iter(f)
     n = 0
     first = b""
@@ -101,11 +98,11 @@ def _read(
             # a (pretty-printed) JSON array or concatenated JSON documents
             yield from _read_json_values(first, n, lines, name)
             return
-        yield Record(name, n, obj)
+        yield Item(name, n, obj)
     else:
-        yield Record(name, n, _bad(f"line is not JSON: {first[:60]!r}"))
+        yield Item(name, n, UsageError(f"line is not JSON: {first[:60]!r}"))
     loads = json.loads
-    new = tuple.__new__  # Record(...) without the Python-level __new__: this loop is hot
+    new = tuple.__new__  # Item(...) without the Python-level __new__: this loop is hot
     tell = raw.tell if on_progress is not None and raw.seekable() else None
     for line in lines:
         n += 1
@@ -113,10 +110,10 @@ def _read(
             on_progress(tell())  # type: ignore[misc]
         try:
             # decoding first skips json's encoding sniffing; bad UTF-8 is a ValueError too
-            yield new(Record, (name, n, loads(line.decode("utf-8"))))
+            yield new(Item, (name, n, loads(line.decode("utf-8"))))
         except ValueError as e:
             if line.strip():
-                yield Record(name, n, _bad(f"not valid JSON (truncated?): {e}"))
+                yield Item(name, n, UsageError(f"not valid JSON (truncated?): {e}"))
     if tell is not None:
         on_progress(tell())  # type: ignore[misc]
 
@@ -128,7 +125,7 @@ def _only_line(f: IO[bytes]) -> bool:
     return not bytes(peek(64)).strip()
 
 
-def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Record]:
+def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Item]:
     decoder = json.JSONDecoder()
     buf = first.decode("utf-8", "replace")
     line0 = n  # line number where buf starts
@@ -154,7 +151,7 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
                 # the error is before the last line read: a syntax error, not a cut. Report
                 # it, then go on at the next value indented like this one.
                 at = line0 + buf.count("\n", 0, e.pos)
-                yield Record(name, start, _bad(f"not valid JSON: {e.msg} (line {at})"))
+                yield Item(name, start, UsageError(f"not valid JSON: {e.msg} (line {at})"))
                 indent = pos - (buf.rfind("\n", 0, pos) + 1)
                 rx = re.compile(r"\n[ \t]{" + str(indent) + r"}[\[{]")
                 m = rx.search(buf, e.pos)
@@ -170,52 +167,30 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
                 continue
             nxt = next(lines, None)
             if nxt is None or len(buf) - pos > _MAX_VALUE:
-                yield Record(name, start, _bad(f"not valid JSON (truncated?): {e}"))
+                yield Item(name, start, UsageError(f"not valid JSON (truncated?): {e}"))
                 return
             buf += nxt.decode("utf-8", "replace")
             continue
-        yield Record(name, line0 + buf.count("\n", 0, pos), value)
+        yield Item(name, line0 + buf.count("\n", 0, pos), value)
         line0 += buf.count("\n", 0, end)
         buf, pos = buf[end:], 0
 
 
-def _read_sse(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Record]:
-    data: list[str] = []
-    start = n
+def _read_sse(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Item]:
+    def chain() -> Iterator[str]:
+        yield first.decode("utf-8", "replace").rstrip("\r\n")
+        for raw_line in lines:
+            yield raw_line.decode("utf-8", "replace").rstrip("\r\n")
 
-    def flush() -> Record | None:
-        payload = "\n".join(data)
-        data.clear()
-        if payload.strip() == "[DONE]":
-            return None
+    for frame in frames(chain(), n):
+        if frame.data is None:
+            yield Item(
+                name,
+                frame.line,
+                UsageError(f"not a Server-Sent Events line: {(frame.stray or '')[:60]!r}"),
+            )
+            continue
         try:
-            return Record(name, start, json.loads(payload))
+            yield Item(name, frame.line, json.loads(frame.data))
         except ValueError as e:
-            return Record(name, start, _bad(f"stream event is not valid JSON (cut?): {e}"))
-
-    def chain() -> Iterator[bytes]:
-        yield first
-        yield from lines
-
-    n -= 1
-    for raw_line in chain():
-        n += 1
-        line = raw_line.decode("utf-8", "replace").rstrip("\r\n")
-        if not line.strip():
-            if data:
-                rec = flush()
-                if rec is not None:
-                    yield rec
-            continue
-        if line.startswith("data:"):
-            if not data:
-                start = n
-            data.append(line[6:] if line.startswith("data: ") else line[5:])
-        elif line.startswith(("event:", "id:", "retry:", ":")):
-            continue
-        else:
-            yield Record(name, n, _bad(f"not a Server-Sent Events line: {line[:60]!r}"))
-    if data:
-        rec = flush()
-        if rec is not None:
-            yield rec
+            yield Item(name, frame.line, UsageError(f"stream event is not valid JSON (cut?): {e}"))

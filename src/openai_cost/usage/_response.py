@@ -15,11 +15,23 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from . import usage as _usage
-from .errors import FailedRequestError, PricingWarning, UsageError
-from .types import Call, Usage
+from ..errors import FailedRequestError, PricingWarning, UsageError
+from ..types import Call, Usage
+from . import _mapping as _usage
+from ._sse import frames
 
-__all__ = ["ENDPOINTS", "NO_STREAM_USAGE", "extract_usage", "normalize_endpoint", "parse_sse"]
+__all__ = [
+    "ENDPOINTS",
+    "NO_STREAM_USAGE",
+    "RESPONSE_DONE",
+    "USAGE_EVENTS",
+    "body_payload",
+    "endpoint_of",
+    "extract_usage",
+    "normalize_endpoint",
+    "parse_sse",
+    "stream_payload",
+]
 
 ENDPOINTS: tuple[str, ...] = (
     "chat.completions",
@@ -42,7 +54,30 @@ NO_STREAM_USAGE = (
     'stream_options={"include_usage": True} (a stream cut before its last chunk has none either)'
 )
 
-_RESPONSE_DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+RESPONSE_DONE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+"""Responses API stream events that carry the finished response (with its usage)."""
+
+USAGE_EVENTS = RESPONSE_DONE | frozenset(
+    {
+        "response.done",  # Realtime
+        "speech.audio.done",
+        "transcript.text.done",
+        "image_generation.completed",
+        "image_edit.completed",
+        "conversation.item.input_audio_transcription.completed",
+    }
+)
+"""Every stream or Realtime event type that carries a call's usage (`extract_usage` reads it)."""
+
+# Events that end a stream given as a list. A Realtime transcription item is an event of a
+# conversation, not the end of a stream.
+_STREAM_FINAL = USAGE_EVENTS - {"conversation.item.input_audio_transcription.completed"}
+
+# URL path suffix -> endpoint name, for tracked HTTP requests: "/chat/completions" comes before
+# "/completions" in ENDPOINTS, so the most specific suffix matches first.
+_PATHS: tuple[tuple[str, str], ...] = tuple(
+    ("/" + e.replace(".", "/"), e) for e in ENDPOINTS if e != "realtime"
+)
 _TOOL_FEES = {"web_search_call": "web_search_call", "file_search_call": "file_search_call"}
 _PREVIEW_TOOLS = frozenset({"web_search_preview", "web_search_preview_2025_03_11"})
 
@@ -65,6 +100,14 @@ def normalize_endpoint(endpoint: str) -> str:
     if e in ENDPOINTS:
         return e
     raise UsageError(f"unknown endpoint {endpoint!r}; valid: {', '.join(ENDPOINTS)}")
+
+
+def endpoint_of(path: str) -> str | None:
+    """The endpoint name of an HTTP request path, or None when calls to it are not billed."""
+    for suffix, name in _PATHS:
+        if path.endswith(suffix):
+            return name
+    return None
 
 
 def _ts(value: Any, field: str) -> datetime | None:
@@ -104,40 +147,91 @@ def parse_sse(text: str) -> list[Mapping[str, Any]]:
         UsageError: a line is not SSE, or an event before the last one is not valid JSON.
     """
     events: list[Mapping[str, Any]] = []
-    data: list[str] = []
     bad: str | None = None
-
-    def flush() -> None:
-        nonlocal bad
-        if not data:
-            return
-        payload = "\n".join(data)
-        data.clear()
-        if payload.strip() == "[DONE]":
-            return
+    for frame in frames(text.splitlines()):
+        if frame.data is None:
+            stray = (frame.stray or "")[:60]
+            raise UsageError(f"not a Server-Sent Events stream: line {frame.line} is {stray!r}")
         if bad is not None:
             raise UsageError(bad)
         try:
-            ev = json.loads(payload)
+            ev = json.loads(frame.data)
         except ValueError as e:
             bad = f"stream event {len(events) + 1} is not valid JSON: {e}"
-            return
+            continue
         m = _usage.as_mapping(ev)
         if m is None:
             raise UsageError(f"stream event {len(events) + 1} is not a JSON object")
         events.append(m)
-
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            flush()
-        elif line.startswith("data:"):
-            data.append(line[6:] if line.startswith("data: ") else line[5:])
-        elif line.startswith(("event:", "id:", "retry:", ":")):
-            continue
-        else:
-            raise UsageError(f"not a Server-Sent Events stream: line {n} is {line[:60]!r}")
-    flush()
     return events
+
+
+def _str_or_none(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def stream_payload(
+    body: bytes, endpoint: str
+) -> tuple[Mapping[str, Any] | None, str | None, str | None]:
+    """The final usage-bearing object of a captured SSE body, plus the model and id seen in it.
+
+    Lenient, for tracking: only single-line ``data:`` events are read, anything unreadable is
+    skipped, and the body is scanned from its end so a long stream costs one parse of its last
+    events. `parse_sse` is the strict reader of a whole capture.
+    """
+    lines = body.decode("utf-8", "replace").splitlines()
+    first: dict[str, Any] | None = None
+    for line in lines:
+        if line.startswith("data:") and "{" in line:
+            try:
+                obj = json.loads(line[5:])
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                first = obj.get("response") if isinstance(obj.get("response"), dict) else obj
+                break
+    model = _str_or_none(first.get("model")) if first else None
+    rid = _str_or_none(first.get("id")) if first else None
+    for line in reversed(lines):
+        if not line.startswith("data:") or "{" not in line:
+            continue
+        try:
+            obj = json.loads(line[5:])
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        if endpoint == "responses":
+            if obj.get("type") in RESPONSE_DONE and isinstance(obj.get("response"), dict):
+                resp: dict[str, Any] = obj["response"]
+                return resp, _str_or_none(resp.get("model")) or model, rid
+        elif obj.get("usage"):
+            return obj, _str_or_none(obj.get("model")) or model, rid
+    return None, model, rid
+
+
+def body_payload(
+    body: bytes | None, endpoint: str, *, stream: bool, model: str | None = None
+) -> tuple[Mapping[str, Any] | None, str | None, str | None]:
+    """(what to read usage from, model reported, response id) of a successful HTTP body.
+
+    ``model`` is the model requested, reported for a speech body (audio: tts-1 bills the
+    request's characters). None to read usage from when the body is empty or a stream carried
+    no usage.
+
+    Raises:
+        ValueError: the body is not JSON, or not a JSON object.
+    """
+    if endpoint == "audio.speech":
+        return {}, model, None
+    if not body:  # a 200 with no body
+        return None, None, None
+    if stream:
+        return stream_payload(body, endpoint)
+    d = json.loads(body)
+    if not isinstance(d, dict):
+        raise ValueError(f"expected a JSON object, got {type(d).__name__}")
+    return d, _str_or_none(d.get("model")), _str_or_none(d.get("id"))
 
 
 def extract_usage(
@@ -389,7 +483,7 @@ def _realtime(d: Mapping[str, Any], req: Mapping[str, Any] | None) -> Call:
 
 
 def _event(typ: str, d: Mapping[str, Any], req: Mapping[str, Any] | None, ep: str | None) -> Call:
-    if typ in _RESPONSE_DONE:
+    if typ in RESPONSE_DONE:
         inner = _usage.as_mapping(d.get("response"))
         if inner is None:
             raise UsageError(f"the {typ} event has no response object")
@@ -532,17 +626,7 @@ def _from_stream(
     for e in events:
         typ = e.get("type")
         if isinstance(typ, str) and "object" not in e:
-            if (
-                typ in _RESPONSE_DONE
-                or typ == "response.done"
-                or typ
-                in (
-                    "speech.audio.done",
-                    "transcript.text.done",
-                    "image_generation.completed",
-                    "image_edit.completed",
-                )
-            ):
+            if typ in _STREAM_FINAL:
                 if final is not None:
                     raise UsageError(
                         "the list holds more than one finished response; price them one by one "

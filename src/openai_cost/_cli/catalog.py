@@ -13,7 +13,7 @@ import click
 from ..pricing import price as price_usage
 from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
 from ._common import date_type, echo_json, get_catalog, json_option, prices_option, pricing_options
-from ._console import console, money, rate_str
+from ._console import console
 
 __all__ = ["models", "price"]
 
@@ -109,28 +109,9 @@ def price(
     if as_json:
         echo_json(cost.to_dict())
         return
-    from rich.table import Table
-
-    title = f"{cost.model} · {cost.tier} · prices since {cost.price_since}"
+    table = cost.__rich__()
     if mp.requested and mp.requested != mp.model:
-        title = f"{mp.requested} → {title}"
-    table = Table(title=title, title_justify="left")
-    table.add_column("dimension")
-    table.add_column("units", justify="right")
-    table.add_column("rate", justify="right")
-    table.add_column("amount", justify="right")
-    table.add_column("note", overflow="fold")
-    for ln in cost.lines:
-        units = f"{ln.units:,}" if isinstance(ln.units, int) else f"{ln.units:.4f}"
-        table.add_row(
-            ln.dimension,
-            units,
-            f"${rate_str(ln.rate)} / {ln.unit}",
-            money(ln.amount),
-            ln.note or "",
-        )
-    table.add_section()
-    table.add_row("total", "", "", money(cost.total), "", style="bold")
+        table.title = f"{mp.requested} → {table.title}"
     console().print(table)
 
 

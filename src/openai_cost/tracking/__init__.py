@@ -43,13 +43,14 @@ from decimal import Decimal
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._transport import _SESSIONS, AsyncTrackingTransport, Config, SyncTrackingTransport
+from . import _sessions
+from ._transport import AsyncTrackingTransport, Config, SyncTrackingTransport
 
 if TYPE_CHECKING:
-    from .budget import Budget
-    from .catalog import Catalog
-    from .ledger import Ledger
-    from .types import CallRecord
+    from ..budget import Budget
+    from ..catalog import Catalog
+    from ..ledger import Ledger
+    from ..types import CallRecord
 
 __all__ = ["Session", "session", "track"]
 
@@ -109,7 +110,7 @@ def track(
     """
     http = _httpx_client(client)
     if isinstance(ledger, str):
-        from .ledger import Ledger
+        from ..ledger import Ledger
 
         ledger = Ledger(ledger)
     cfg = Config(ledger=ledger, tags=_tags(tags, "track()"), budget=budget, prices=prices)
@@ -160,6 +161,11 @@ class Session:
         return self._total
 
     @property
+    def total_usd(self) -> Decimal:
+        """`total`, USD (the package's unit-named spelling)."""
+        return self._total
+
+    @property
     def calls(self) -> int:
         """HTTP attempts recorded (priced, unpriced, incomplete and failed)."""
         return len(self._records)
@@ -186,7 +192,9 @@ class Session:
         with self._lock:
             return tuple(self._records)
 
-    def _add(self, rec: CallRecord) -> None:
+    def collect(self, rec: CallRecord) -> None:
+        """Count one finished call (the tracking transport calls it; so may tests and tools
+        that build records themselves)."""
         with self._lock:
             self._records.append(rec)
             cost = rec.cost
@@ -216,7 +224,7 @@ class Session:
         return run
 
     def __enter__(self) -> Session:
-        _SESSIONS.set((*_SESSIONS.get(), self))
+        _sessions.enter(self)
         return self
 
     def __exit__(
@@ -225,13 +233,7 @@ class Session:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Remove this session's innermost entry from the current context only, so one Session
-        # may be entered from several threads or tasks at once.
-        active = _SESSIONS.get()
-        for i in range(len(active) - 1, -1, -1):
-            if active[i] is self:
-                _SESSIONS.set(active[:i] + active[i + 1 :])
-                return
+        _sessions.leave(self)
 
     async def __aenter__(self) -> Session:
         return self.__enter__()
