@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"ledger"}),
     frozenset({"budget"}),
     frozenset({"tracking"}),
+    frozenset({"dashboard"}),
     frozenset({"_cli"}),
 )
 MAX_LINES = 800  # STYLE.md, section 1
