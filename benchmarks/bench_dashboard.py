@@ -207,7 +207,7 @@ def bench(url: str, rounds: int) -> None:
         ),
         ("api/overview, month to date", page(live, "/api/overview")),
         ("calls, page 1 (newest 50 of all)", page(live, "/calls")),
-        ("calls, page 1, model=gpt-4.1", page(live, "/calls?model=gpt-4.1")),
+        ("calls, page 1, model=o4-mini (1%)", page(live, "/calls?model=o4-mini")),
         ("calls, page 1, status=error, Nov", page(live, "/calls?status=error&since=2026-11-01")),
         ("calls, page 200 (offset 9,950)", page(live, "/calls?page=200")),
         ("overview, month to date, cached days", page(cached, "/")),

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -392,12 +393,43 @@ def overview(
     hi = max(last, today) + timedelta(days=1)
     # days before today are closed: their rows come from the cache when given
     split = min(max(today, lo), hi)
-    rows: list[BreakdownRow] = []
+    # the queries below are independent: they run side by side (the database does the work)
+    pool = ThreadPoolExecutor(max_workers=4)
+    jobs: list[Future[list[BreakdownRow]]] = []
     if lo < split:
         closed = replace(where, since=_utc(lo), until=_utc(split))
-        rows += _cached(cache, ("breakdown", _key(closed)), lambda: ledger.breakdown(closed))
+        jobs.append(
+            pool.submit(
+                _cached, cache, ("breakdown", _key(closed)), lambda: ledger.breakdown(closed)
+            )
+        )
     if split < hi:
-        rows += ledger.breakdown(replace(where, since=_utc(split), until=_utc(hi)))
+        jobs.append(
+            pool.submit(ledger.breakdown, replace(where, since=_utc(split), until=_utc(hi)))
+        )
+    names_job = pool.submit(ledger.tag_names)
+    names = names_job.result()
+    chosen = tag_name if tag_name in names else (names[0] if names else None)
+    tag_jobs: list[Future[list[ReportRow]]] = []
+    if chosen is not None:
+        by = f"tag:{chosen}"
+        end = last + timedelta(days=1)
+        cut = min(max(today, since), end)
+        if since < cut:
+            tclosed = replace(where, since=_utc(since), until=_utc(cut))
+            tag_jobs.append(
+                pool.submit(
+                    _cached, cache, (by, _key(tclosed)), lambda: ledger.report(by=by, where=tclosed)
+                )
+            )
+        if cut < end:
+            topen = replace(where, since=_utc(cut), until=_utc(end))
+            tag_jobs.append(pool.submit(ledger.report, by=by, where=topen))
+    try:
+        rows = [r for j in jobs for r in j.result()]
+        tags = _merge_reports([r for j in tag_jobs for r in j.result()])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     win = [r for r in rows if since <= r.day <= last]
     mtd = [r for r in rows if month_start(today) <= r.day <= today]
     pm = [r for r in rows if prev <= r.day < month_start(today)]
@@ -415,20 +447,6 @@ def overview(
             d = daily[r.model]
             d[r.day] = d.get(r.day, ZERO) + r.cost_usd
     order = sorted(daily, key=lambda m: (-sum(daily[m].values()), m))
-    names = ledger.tag_names()
-    chosen = tag_name if tag_name in names else (names[0] if names else None)
-    tags: list[Group] = []
-    if chosen is not None:
-        by = f"tag:{chosen}"
-        end = last + timedelta(days=1)
-        cut = min(max(today, since), end)
-        parts: list[ReportRow] = []
-        if since < cut:
-            closed = replace(where, since=_utc(since), until=_utc(cut))
-            parts += _cached(cache, (by, _key(closed)), lambda: ledger.report(by=by, where=closed))
-        if cut < end:
-            parts += ledger.report(by=by, where=replace(where, since=_utc(cut), until=_utc(end)))
-        tags = _merge_reports(parts)
     models = _group(win, lambda r: r.model)
     return Overview(
         today=today,

@@ -53,7 +53,9 @@ class CallFilter:
     until: datetime | None = None
     """First instant excluded (aware UTC)."""
     model: str | None = None
-    """The model as reports group it: resolved id, else reported, else requested."""
+    """A model name: the catalog id that priced the call, the model the response reported or
+    the one requested (so ``gpt-4o`` selects calls answered by ``gpt-4o-2024-08-06`` too);
+    ``(none)`` selects calls with no model at all."""
     endpoint: str | None = None
     """API shape, e.g. ``chat.completions``."""
     tier: str | None = None
@@ -88,7 +90,16 @@ def filter_clauses(f: CallFilter) -> list[sa.ColumnElement[bool]]:
     """
     where = _window(f.since, f.until, f.tags)
     if f.model is not None:
-        where.append(_model_expr() == f.model)
+        if f.model == _NONE:
+            where.append(_model_expr() == _NONE)
+        else:
+            where.append(
+                sa.or_(
+                    calls.c.model_resolved == f.model,
+                    calls.c.model == f.model,
+                    calls.c.model_requested == f.model,
+                )
+            )
     for col, value in ((calls.c.endpoint, f.endpoint), (calls.c.tier, f.tier)):
         if value is not None:
             where.append(col.is_(None) if value == _NONE else col == value)
