@@ -122,8 +122,8 @@ def _page(request: Request) -> int:
     return page
 
 
-COUNT_CAP = 10_000
-"""The calls page counts matches up to this many, then says "10,000+"."""
+COUNT_CAP = 1_000
+"""The calls page counts matches up to this many, then says "1,000+"."""
 
 
 def _calls(s: Settings, f: CallFilter, page: int) -> tuple[int, list[tuple[int, Any]]]:

@@ -393,8 +393,9 @@ def overview(
     hi = max(last, today) + timedelta(days=1)
     # days before today are closed: their rows come from the cache when given
     split = min(max(today, lo), hi)
-    # the queries below are independent: they run side by side (the database does the work)
-    pool = ThreadPoolExecutor(max_workers=4)
+    # the queries below are independent: on PostgreSQL they run side by side (the server does
+    # the work); SQLite sums money in a Python aggregate, where threads would only contend
+    pool = ThreadPoolExecutor(max_workers=4 if ledger.dialect == "postgresql" else 1)
     jobs: list[Future[list[BreakdownRow]]] = []
     if lo < split:
         closed = replace(where, since=_utc(lo), until=_utc(split))

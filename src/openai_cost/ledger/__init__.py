@@ -515,7 +515,7 @@ class Ledger:
 
         Args:
             cap: stop counting past this many (the answer is then ``cap + 1``): a pager's
-                "10,000+" costs a bounded read on any ledger size.
+                "1,000+" costs a bounded read on any ledger size.
         """
         with self._connect() as conn:
             return views.count_calls(conn, where or CallFilter(), cap=cap)
