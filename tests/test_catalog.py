@@ -16,7 +16,7 @@ import pytest
 from openai_cost import Usage, cost_of
 from openai_cost.catalog import Catalog
 from openai_cost.catalog import catalog as shared_catalog
-from openai_cost.errors import PriceDataError, PricingError, UnknownModelError
+from openai_cost.errors import PriceDataError, PricingError, PricingWarning, UnknownModelError
 
 D = Decimal
 
@@ -226,8 +226,8 @@ def test_unknown_model_is_a_lookup_error(cat: Catalog) -> None:
 
 
 def test_unpriced_models_are_unknown_not_free(cat: Catalog) -> None:
-    # the reference found no price for these (3.4, 3.6): an error, never $0
-    for name in ("gpt-6.2-sol", "gpt-transcribe", "gpt-5.6-cyber"):
+    # the reference found no price for these (3.4, 3.10): an error, never $0
+    for name in ("gpt-daybreak-green-latest", "gpt-4.5", "sora-2"):
         with pytest.raises(UnknownModelError):
             cat.resolve(name, "2026-11-28")
 
@@ -441,3 +441,79 @@ def test_user_file_error_through_the_env_var(
     monkeypatch.setenv("OPENAI_COST_PRICES", str(path))
     with pytest.raises(PriceDataError, match=r"models\[0\] \(m\)\.prices\[0\]: input must be"):
         shared_catalog(reload=True)
+
+
+# --------------------------------------------------------------------------- new dated snapshots
+
+SNAP = Usage(input_tokens=10_000, cached_tokens=2_000, output_tokens=1_000)
+
+
+def test_new_dated_snapshot_prices_as_its_model_with_a_note_and_a_warning(cat: Catalog) -> None:
+    # 6.2: gpt-5.5-2026-12-01 is not in the data; gpt-5.5 (3.4: 5.00 / 0.50 / 30.00) prices it:
+    # 8,000 x 5 + 2,000 x 0.5 + 1,000 x 30 = 0.04 + 0.001 + 0.03
+    with pytest.warns(PricingWarning, match=r"gpt-5\.5-2026-12-01 is not in the price data"):
+        cost = cost_of(SNAP, model="gpt-5.5-2026-12-01", at="2026-12-05", prices=cat)
+    assert cost.total == D("0.071")
+    assert cost.model == "gpt-5.5"
+    assert cost.lines and all("priced as gpt-5.5" in (ln.note or "") for ln in cost.lines)
+    # the warning repeats for a cached resolution: never silent
+    with pytest.warns(PricingWarning):
+        cat.resolve("gpt-5.5-2026-12-01", "2026-12-05")
+    # with a provider prefix and in capitals too
+    with pytest.warns(PricingWarning):
+        assert cat.resolve("openai/GPT-5.5-2026-12-01", "2026-12-05").model == "gpt-5.5"
+
+
+def test_new_dated_snapshot_uses_the_rates_in_force_on_the_call_date(cat: Catalog) -> None:
+    # 3.4: gpt-5.6-terra 2.50 / 0.25 / 15 until 2026-07-29, then 2.00 / 0.20 / 12
+    with pytest.warns(PricingWarning):
+        before = cost_of(SNAP, model="gpt-5.6-terra-2026-07-01", at="2026-07-29", prices=cat)
+    with pytest.warns(PricingWarning):
+        after = cost_of(SNAP, model="gpt-5.6-terra-2026-07-01", at="2026-07-30", prices=cat)
+    # 8,000 x 2.5 + 2,000 x 0.25 + 1,000 x 15 = 0.02 + 0.0005 + 0.015
+    assert before.total == D("0.0355")
+    # 8,000 x 2 + 2,000 x 0.2 + 1,000 x 12 = 0.016 + 0.0004 + 0.012
+    assert after.total == D("0.0284")
+
+
+def test_an_explicit_entry_always_wins(cat: Catalog, tmp_path: Path) -> None:
+    # a listed dated name: no assumption, no warning (filterwarnings = error would fail here)
+    assert cat.resolve("gpt-5.5-2026-04-23", "2026-05-01").note is None
+    own = Catalog.bundled().load(
+        write(
+            tmp_path,
+            '[[models]]\nid = "gpt-5.5-2026-12-01"\n[[models.prices]]\nsince = "2026-12-01"\n'
+            'source = "negotiated"\ninput = "1.00"\noutput = "2.00"\n',
+        )
+    )
+    mp = own.resolve("gpt-5.5-2026-12-01", "2026-12-05")
+    assert mp.model == "gpt-5.5-2026-12-01" and mp.note is None
+
+
+def test_snapshot_fallback_can_be_turned_off(cat: Catalog) -> None:
+    strict = Catalog.bundled()
+    strict.snapshot_fallback = False
+    with pytest.raises(UnknownModelError, match=r"gpt-5\.5-2026-12-01"):
+        strict.resolve("gpt-5.5-2026-12-01", "2026-12-05")
+    with pytest.raises(UnknownModelError):
+        Catalog([], snapshot_fallback=False).resolve("gpt-5.5-2026-12-01", "2026-12-05")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "llama-3-2026-12-01",  # unknown base
+        "gpt-5.5-2026-13-01",  # not a date
+        "gpt-5.5-20261201",  # not the dated form
+        "gpt-5.5-2026-12",
+    ],
+)
+def test_only_a_known_model_with_a_real_date_falls_back(cat: Catalog, name: str) -> None:
+    with pytest.raises(UnknownModelError):
+        cat.resolve(name, "2026-12-05")
+
+
+def test_new_dated_snapshot_before_its_model_existed_is_unknown(cat: Catalog) -> None:
+    # gpt-5.5 has no price before 2026-04-23 (3.4)
+    with pytest.raises(UnknownModelError, match="no price before 2026-04-23"):
+        cat.resolve("gpt-5.5-2026-12-01", "2026-04-01")

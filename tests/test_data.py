@@ -20,7 +20,7 @@ import pytest
 
 from openai_cost import Usage, cost_of
 from openai_cost.catalog import Catalog, ModelEntry
-from openai_cost.errors import UnknownModelError
+from openai_cost.errors import PricingError, UnknownModelError
 from openai_cost.types import FEE_DIMENSIONS, TOKEN_DIMENSIONS, PricePeriod
 
 if sys.version_info >= (3, 11):
@@ -46,14 +46,14 @@ def raw() -> dict[str, Any]:
 def tables(p: PricePeriod) -> Iterator[tuple[str, Mapping[str, Decimal]]]:
     """Every rate table of a period, named."""
     yield "standard", p.standard
-    for name in ("batch", "flex", "priority"):
+    for name in ("batch", "flex", "priority", "ultrafast"):
         t = getattr(p, name)
         if t is not None:
             yield name, t
     if p.long_context is not None:
         lc = p.long_context
         yield "long_context", lc.standard
-        for name in ("batch", "flex", "priority"):
+        for name in ("batch", "flex", "priority", "ultrafast"):
             t = getattr(lc, name)
             if t is not None:
                 yield f"long_context.{name}", t
@@ -195,7 +195,8 @@ def test_batch_cached_rate_only_for_gpt5_and_later(cat: Catalog) -> None:
     # fine-tuned Batch table of 3.9); older models bill cached tokens at the batch input rate.
     for e, p in all_periods(cat):
         if p.batch is not None and "cached_input" in p.batch:
-            assert re.match(r"(gpt-[56]|ft:)", e.id), e.id
+            # 6.1: image models' Batch cached input is 50% of the cached rate
+            assert re.match(r"(gpt-[56]|ft:|gpt-image-)", e.id), e.id
     # and every GPT-5+ model with a cached price and a batch table lists its batch cached price
     for e, p in all_periods(cat):
         if re.match(r"gpt-[56]", e.id) and p.batch is not None and "cached_input" in p.standard:
@@ -222,6 +223,8 @@ def test_cache_write_is_one_and_a_quarter_input_from_gpt56_on(cat: Catalog) -> N
         "gpt-6.1-sol",
         "gpt-6.1-terra",
         "gpt-6.2-astra",
+        "gpt-6.2-sol",  # 6.1
+        "gpt-5.6-cyber",  # 6.1: 15.625 = 1.25 x 12.50
     }
 
 
@@ -247,7 +250,10 @@ def test_long_context_is_2x_input_and_1_5x_output(cat: Catalog) -> None:
         "gpt-5.6-luna",
         "gpt-6-astra",
         "gpt-6-sol",
+        "gpt-6-luna",  # 6.1
         "gpt-6.1-sol",
+        "gpt-6.1-terra",  # 6.1
+        "gpt-6.2-sol",  # 6.1
     }
 
 
@@ -255,7 +261,10 @@ def test_periods_are_increasing_and_start_with_the_model(cat: Catalog) -> None:
     for e in cat.entries():
         days = [p.since for p in e.periods]
         assert days == sorted(days) and len(set(days)) == len(days), e.id
-        assert days[-1] <= date(2026, 11, 28), e.id
+        for p in e.periods:
+            # nothing after the reference's date (2026-11-29) but a change announced for a date
+            if p.since > date(2026, 11, 29):
+                assert p.note is not None and p.note.startswith("SCHEDULED"), (e.id, p.since)
 
 
 def test_every_model_has_an_encoding(cat: Catalog) -> None:
@@ -695,3 +704,269 @@ def test_moderation_is_free_and_says_so(cat: Catalog) -> None:
     )
     assert cost.total == 0
     assert [ln.rate for ln in cost.lines] == [D(0)]
+
+
+# --------------------------------------------------------------------------- section 6 (2026-11-29)
+
+# a long-context request: 300,000 input of which 100,000 cached and 50,000 written to the
+# cache, 10,000 output
+LC = Usage(
+    input_tokens=300_000, cached_tokens=100_000, cache_write_tokens=50_000, output_tokens=10_000
+)
+
+
+def test_every_file_carries_its_version(raw: dict[str, Any]) -> None:
+    from openai_cost.catalog import _bundled_file, _bundled_updated
+
+    assert raw["schema"] == 1
+    assert raw["updated"] == "2026-11-29"
+    # the shortcut that reads the date without parsing the file agrees with the parser
+    assert _bundled_updated("openai.toml") == _bundled_file("openai.toml").updated
+    assert str(_bundled_updated("openai.toml")) == raw["updated"]
+
+
+@pytest.mark.parametrize(
+    ("at", "tier", "batch", "expected"),
+    [
+        # 6.1 gpt-6.2-sol: 70,000 x 2.00 + 20,000 x 0.10 + 10,000 x 2.50 (30-min write)
+        # + 10,000 x 10.00 = 0.14 + 0.002 + 0.025 + 0.10
+        ("2026-11-17", None, False, D("0.267")),
+        # Batch 50%: x 1.00, 0.05, 1.25, 5.00
+        ("2026-11-20", None, True, D("0.07") + D("0.001") + D("0.0125") + D("0.05")),
+        # Fast 2x: x 4, 0.20, 5, 20
+        ("2026-11-20", "fast", False, D("0.28") + D("0.004") + D("0.05") + D("0.2")),
+        # Ultrafast 3x through 2027-02-28: x 6, 0.30, 7.50, 30
+        ("2027-02-28", "ultrafast", False, D("0.42") + D("0.006") + D("0.075") + D("0.3")),
+        # Ultrafast 6x from 2027-03-01: x 12, 0.60, 15, 60
+        ("2027-03-01", "ultrafast", False, D("0.84") + D("0.012") + D("0.15") + D("0.6")),
+    ],
+)
+def test_gpt62_sol(cat: Catalog, at: str, tier: str | None, batch: bool, expected: Decimal) -> None:
+    assert price(cat, "gpt-6.2-sol", at, CW, tier=tier, batch=batch) == expected
+
+
+def test_gpt62_sol_long_context(cat: Catalog) -> None:
+    # 6.1: above 272K, input and cache rates 2x, output 1.5x for the whole request:
+    # 150,000 x 4 + 100,000 x 0.20 + 50,000 x 5 + 10,000 x 15 = 0.6 + 0.02 + 0.25 + 0.15
+    assert price(cat, "gpt-6.2-sol", "2026-11-20", LC) == D("1.02")
+    # Fast "twice the Standard rate for the same context length": x 8, 0.40, 10, 30
+    assert price(cat, "gpt-6.2-sol", "2026-11-20", LC, tier="fast") == D("2.04")
+    # no long-context Ultrafast price is published, and no Flex price at all: errors
+    with pytest.raises(PricingError, match="long-context ultrafast"):
+        price(cat, "gpt-6.2-sol", "2026-11-20", LC, tier="ultrafast")
+    with pytest.raises(PricingError, match="no flex price"):
+        price(cat, "gpt-6.2-sol", "2026-11-20", CW, tier="flex")
+
+
+def test_gpt56_sol_fast_follows_the_cut(cat: Catalog) -> None:
+    # 3.4: before 2026-08-21 Fast 10 / 1 / 12.50 / 60:
+    # 70,000 x 10 + 20,000 x 1 + 10,000 x 12.50 + 10,000 x 60 = 0.7 + 0.02 + 0.125 + 0.6
+    assert price(cat, "gpt-5.6-sol", "2026-08-20", CW, tier="fast") == D("1.445")
+    # 6.1: from 2026-08-21 Fast 8 / 0.80 / 10 / 40: 0.56 + 0.016 + 0.1 + 0.4
+    assert price(cat, "gpt-5.6-sol", "2026-08-21", CW, tier="fast") == D("1.076")
+    # 6.1 long context + Fast: 2x the long-context standard (8 / 0.80 / 10 / 30) = 16 / 1.6 /
+    # 20 / 60: 150,000 x 16 + 100,000 x 1.6 + 50,000 x 20 + 10,000 x 60 = 2.4 + 0.16 + 1 + 0.6
+    assert price(cat, "gpt-5.6-sol", "2026-09-01", LC, tier="fast") == D("4.16")
+
+
+def test_ultrafast_where_a_price_is_public_and_an_error_elsewhere(cat: Catalog) -> None:
+    # 6.1 gpt-6-astra Ultrafast 6x = 60 / 6 / 75 / 300 from its GA on 2026-09-29:
+    # 70,000 x 60 + 20,000 x 6 + 10,000 x 75 + 10,000 x 300 = 4.2 + 0.12 + 0.75 + 3
+    assert price(cat, "gpt-6-astra", "2026-09-29", CW, tier="ultrafast") == D("8.07")
+    with pytest.raises(PricingError, match="ultrafast"):
+        price(cat, "gpt-6-astra", "2026-09-28", CW, tier="ultrafast")
+    # 6.1: gpt-5.6-sol and gpt-6.1-sol have no public Ultrafast price
+    for model in ("gpt-5.6-sol", "gpt-6.1-sol", "gpt-5"):
+        with pytest.raises(PricingError, match="ultrafast"):
+            price(cat, model, "2026-11-20", CW, tier="ultrafast")
+    with_ultrafast = {e.id for e, p in all_periods(cat) if p.ultrafast is not None}
+    assert with_ultrafast == {"gpt-6-astra", "gpt-6.2-sol"}
+
+
+@pytest.mark.parametrize(
+    ("model", "usage", "tier", "expected"),
+    [
+        # 6.1 gpt-6-luna Fast 0.20 / 0.02 / 0.25 / 1.00:
+        # 70,000 x 0.2 + 20,000 x 0.02 + 10,000 x 0.25 + 10,000 x 1
+        ("gpt-6-luna", CW, "fast", D("0.014") + D("0.0004") + D("0.0025") + D("0.01")),
+        # 6.1 gpt-6-luna >272K 0.20 / 0.02 / 0.25 / 0.75:
+        # 150,000 x 0.2 + 100,000 x 0.02 + 50,000 x 0.25 + 10,000 x 0.75
+        ("gpt-6-luna", LC, None, D("0.03") + D("0.002") + D("0.0125") + D("0.0075")),
+        # 6.1 gpt-6-sol Fast 4 / 0.40 / 5 / 20: 0.28 + 0.008 + 0.05 + 0.2
+        ("gpt-6-sol", CW, "fast", D("0.538")),
+        # 6.1 gpt-6.1-terra Fast 2 / 0.10 / 2.50 / 10: 0.14 + 0.002 + 0.025 + 0.1
+        ("gpt-6.1-terra", CW, "fast", D("0.267")),
+        # 6.1 gpt-6.1-terra >272K 2 / 0.10 / 2.50 / 7.50, Fast 2x of that = 4 / 0.20 / 5 / 15:
+        # 150,000 x 4 + 100,000 x 0.2 + 50,000 x 5 + 10,000 x 15
+        ("gpt-6.1-terra", LC, "fast", D("0.6") + D("0.02") + D("0.25") + D("0.15")),
+    ],
+)
+def test_gpt6_fast_and_long_context(
+    cat: Catalog, model: str, usage: Usage, tier: str | None, expected: Decimal
+) -> None:
+    assert price(cat, model, "2026-11-20", usage, tier=tier) == expected
+
+
+GPT56_AND_LATER = re.compile(r"gpt-(5\.6|6)")
+
+
+def test_fast_is_twice_standard_from_gpt56_on(cat: Catalog) -> None:
+    # 2.5 and 6.1: Fast 2x for GPT-5.6 and GPT-6.x (derived or confirmed figures alike)
+    checked = 0
+    for e, p in all_periods(cat):
+        if GPT56_AND_LATER.match(e.id) and p.priority is not None:
+            for key, rate in p.priority.items():
+                assert rate == p.standard[key] * 2, (e.id, p.since, key)
+                checked += 1
+    assert checked >= 40
+
+
+def test_long_context_fast_is_twice_long_context_standard(cat: Catalog) -> None:
+    # 6.1: long context + Fast billed at 2x the long-context standard rate (GP, LL); the data
+    # says OpenAI's page does not state it, except gpt-6.2-sol whose page does
+    models = set()
+    for e, p in all_periods(cat):
+        lc = p.long_context
+        if lc is None or lc.priority is None:
+            continue
+        models.add(e.id)
+        for key, rate in lc.priority.items():
+            assert rate == lc.standard[key] * 2, (e.id, p.since, key)
+        assert p.note is not None
+        if e.id == "gpt-6.2-sol":
+            assert "same context length" in p.note
+        else:
+            assert "OpenAI's page does not state it" in p.note, e.id
+    assert models == {
+        "gpt-5.6-sol",
+        "gpt-5.6-terra",
+        "gpt-5.6-luna",
+        "gpt-6-astra",
+        "gpt-6-sol",
+        "gpt-6-luna",
+        "gpt-6.1-sol",
+        "gpt-6.1-terra",
+        "gpt-6.2-sol",
+    }
+
+
+def test_ultrafast_multipliers(cat: Catalog) -> None:
+    # 6.1: gpt-6-astra 6x; gpt-6.2-sol 3x through 2027-02-28, 6x from 2027-03-01
+    for model, day, factor in (
+        ("gpt-6-astra", "2026-09-29", 6),
+        ("gpt-6.2-sol", "2027-02-28", 3),
+        ("gpt-6.2-sol", "2027-03-01", 6),
+    ):
+        p = cat.resolve(model, day).period
+        assert p.ultrafast is not None
+        assert set(p.ultrafast) == {k for k in p.standard if k in TOKEN_DIMENSIONS}
+        for key, rate in p.ultrafast.items():
+            assert rate == p.standard[key] * factor, (model, day, key)
+
+
+def test_image_models_batch_cached_is_half_the_cached_rate(cat: Catalog) -> None:
+    # 6.1: image models' Batch cached input is 50% of the standard cached rate
+    for e, p in all_periods(cat):
+        if e.id.startswith("gpt-image-"):
+            assert p.batch is not None, e.id
+            assert p.batch["cached_input"] == p.standard["cached_input"] / 2, e.id
+            assert p.batch["cached_image_input"] == p.standard["cached_image_input"] / 2, e.id
+    u = Usage(
+        input_tokens=10_000,
+        cached_tokens=4_000,
+        image_input_tokens=6_000,
+        cached_image_tokens=3_000,
+        output_tokens=1_000,
+        image_output_tokens=1_000,
+    )
+    # gpt-image-1 Batch (3.7 halved; cached 6.1): 3,000 cached image x 1.25 + 1,000 cached text
+    # x 0.625 + 3,000 image x 5.00 + 3,000 text x 2.50 + 1,000 image out x 20.00
+    expected = D("0.00375") + D("0.000625") + D("0.015") + D("0.0075") + D("0.02")
+    assert price(cat, "gpt-image-1", "2026-11-20", u, batch=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "model"),
+    [
+        # 6.2: dated snapshots that real responses and the Usage/Costs APIs carry
+        ("gpt-5.5-2026-04-23", "gpt-5.5"),
+        ("gpt-5.5-pro-2026-04-23", "gpt-5.5-pro"),
+        ("gpt-6.1-sol-2026-09-29", "gpt-6.1-sol"),
+        ("gpt-image-2-2026-04-21", "gpt-image-2"),
+        ("gpt-5-search-api-2025-10-14", "gpt-5-search-api"),
+        ("tts-1-1106", "tts-1"),
+        ("tts-1-hd-1106", "tts-1-hd"),
+        ("text-embedding-ada-002-v2", "text-embedding-ada-002"),
+        # 6.2 aliases
+        ("gpt-daybreak-red-latest", "gpt-5.6-cyber"),
+        ("gpt-daybreak-blue-latest", "gpt-5.6-sol"),
+        ("codex-mini", "codex-mini-latest"),
+        ("gpt-5.6", "gpt-5.6-sol"),
+        # 6.1 new names
+        ("chat-latest", "gpt-chat-latest"),
+        ("gpt-4o-search-preview-2025-03-11", "gpt-4o-search-preview"),
+        ("gpt-4o-mini-search-preview-2025-03-11", "gpt-4o-mini-search-preview"),
+        ("gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-sunburst"),
+    ],
+)
+def test_section_6_names_resolve(cat: Catalog, name: str, model: str) -> None:
+    mp = cat.resolve(name, "2026-11-29")
+    assert mp.model == model
+    assert mp.note is None  # an explicit name: no assumption
+
+
+@pytest.mark.parametrize(
+    ("model", "usage", "expected"),
+    [
+        # 6.1 gpt-5.6-cyber 12.50 / 1.25 / 15.625 / 75:
+        # 70,000 x 12.5 + 20,000 x 1.25 + 10,000 x 15.625 + 10,000 x 75
+        ("gpt-5.6-cyber", CW, D("0.875") + D("0.025") + D("0.15625") + D("0.75")),
+        # 6.1 gpt-5.5-cyber 12.50 / 1.25 / free writes / 75: writes bill as input
+        ("gpt-5.5-cyber", CW, D("1.0") + D("0.025") + D("0.75")),
+        # 6.1 gpt-chat-latest 5 / 0.50 / 30: 80,000 x 5 + 20,000 x 0.5 + 10,000 x 30
+        ("gpt-chat-latest", CW, D("0.4") + D("0.01") + D("0.3")),
+        # 6.1 gpt-4o-mini-search-preview 0.15 / 0.075 / 0.60
+        ("gpt-4o-mini-search-preview", CW, D("0.012") + D("0.0015") + D("0.006")),
+        # 6.1 gpt-transcribe $0.0045 / minute: 120 s
+        ("gpt-transcribe", Usage(audio_seconds=D(120)), D("0.009")),
+        # 6.1 gpt-live-transcribe $0.017 / minute: 60 s
+        ("gpt-live-transcribe", Usage(audio_seconds=D(60)), D("0.017")),
+        # 6.1 gpt-live-1 $3.00 / hour: 30 minutes
+        ("gpt-live-1", Usage(audio_seconds=D(1800)), D("1.5")),
+        # 6.1 gpt-realtime-translate $2.04 / hour: one hour
+        ("gpt-realtime-translate", Usage(audio_seconds=D(3600)), D("2.04")),
+        # 6.1 gpt-realtime-2.1-mini as gpt-realtime-mini (3.5): audio 10 in / 20 out, text
+        # 0.60 / 2.40: 100 x 0.6 + 1,000 x 10 + 100 x 2.4 + 500 x 20
+        ("gpt-realtime-2.1-mini", AUDIO, D("0.00006") + D("0.01") + D("0.00024") + D("0.01")),
+    ],
+)
+def test_section_6_new_models(cat: Catalog, model: str, usage: Usage, expected: Decimal) -> None:
+    assert price(cat, model, "2026-11-29", usage) == expected
+
+
+@pytest.mark.parametrize(
+    ("model", "first"),
+    [
+        # 6.2: the openai-python SDK listed these names before the catalog's first price
+        ("gpt-4o-transcribe-diarize", "2025-09-02"),
+        ("gpt-realtime-1.5", "2026-02-24"),
+        ("gpt-audio-1.5", "2026-02-24"),
+        ("gpt-realtime-2", "2026-05-07"),
+        ("gpt-realtime-whisper", "2026-05-07"),
+        ("gpt-realtime-2.1", "2026-07-09"),
+    ],
+)
+def test_earlier_since_dates(cat: Catalog, model: str, first: str) -> None:
+    day = date.fromisoformat(first)
+    p = cat.resolve(model, day).period
+    assert p.since == day and p.since_exact is False and "6.2" in p.source
+    with pytest.raises(UnknownModelError, match="no price before"):
+        cat.resolve(model, day - timedelta(days=1))
+
+
+def test_ft_gpt4o_batch_is_low_confidence_with_the_alternative(cat: Catalog) -> None:
+    p = cat.resolve("ft:gpt-4o-2024-08-06", "2026-11-29").period
+    assert p.confidence == "L"
+    assert p.note is not None and "2.225 / 0.90 / 12.50" in p.note
+    # MP kept: 1.875 / 7.50
+    assert p.batch is not None and p.batch["input"] == D("1.875") and p.batch["output"] == D("7.50")

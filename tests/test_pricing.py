@@ -406,14 +406,15 @@ def test_flex_on_a_model_without_flex_is_an_error() -> None:
         )
 
 
-def test_batch_with_a_tier_is_an_error() -> None:
+@pytest.mark.parametrize("tier", ["flex", "priority", "ultrafast"])
+def test_batch_with_a_tier_is_an_error(tier: str) -> None:
     with pytest.raises(PricingError, match="batch=True cannot be combined"):
         cost_of(
             {"input_tokens": 1, "output_tokens": 1},
-            model="gpt-5",
-            at="2025-09-01",
+            model="gpt-6.2-sol",
+            at="2026-11-20",
             batch=True,
-            tier="flex",
+            tier=tier,
         )
 
 

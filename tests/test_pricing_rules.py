@@ -275,6 +275,7 @@ def test_tiny_amounts_are_not_printed_as_zero(cat: Catalog) -> None:
         ("flex", "flex"),
         ("priority", "priority"),
         ("fast", "priority"),
+        ("ultrafast", "ultrafast"),
         ("PRIORITY", "priority"),
         ("scale", "scale"),
     ],
@@ -334,14 +335,15 @@ def test_long_context_can_be_forced_for_summed_usages(cat: Catalog) -> None:
 
 # Usage fields that feed a token bucket, with a value for each that fits inside its parents
 # when every other field is at its maximum below: input 100 = 10 cached audio + 5 cached image
-# + 15 other cached + 7 cache writes + 20 other audio + 8 other image + 35 text; output 60 =
-# 9 audio + 11 image + 13 reasoning + 27 text.
+# + 15 other cached + 7 cache writes (3 of them 12-hour) + 20 other audio + 8 other image + 35
+# text; output 60 = 9 audio + 11 image + 13 reasoning + 27 text.
 _FULL = {
     "input_tokens": 100,
     "cached_tokens": 30,
     "cached_audio_tokens": 10,
     "cached_image_tokens": 5,
     "cache_write_tokens": 7,
+    "cache_write_12h_tokens": 3,
     "audio_input_tokens": 30,
     "image_input_tokens": 13,
     "output_tokens": 60,
@@ -353,7 +355,8 @@ _FULL_BUCKETS = {
     "cached_audio_input": 10,
     "cached_image_input": 5,
     "cached_input": 15,
-    "cache_write": 7,
+    "cache_write_12h": 3,
+    "cache_write": 4,
     "audio_input": 20,
     "image_input": 8,
     "input": 35,
@@ -395,6 +398,8 @@ def test_fallbacks_and_catalog_rule_come_from_the_tree() -> None:
         "cached_image_input": "image_input",
         "cached_input": "input",
         "cache_write": "input",
+        # issue 10: a 12-hour write with no rate of its own bills as a cache write
+        "cache_write_12h": "cache_write",
         "image_input": "input",
         "image_output": "output",
         "reasoning": "output",

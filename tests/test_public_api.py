@@ -59,6 +59,9 @@ HEAVY = (
     "playwright",
     "openai_cost.dashboard",
     "sqlite3",
+    # prices update only: urllib and http.client load when an update runs
+    "urllib.request",
+    "http.client",
 )
 
 

@@ -350,3 +350,21 @@ def test_sdk_objects_and_json_text_are_summarized_too(cat: Catalog) -> None:
     s = summarize([ChatCompletion.model_validate_json(text), text], prices=cat)
     # twice the prompt-caching example: 2 x 5615 / 1M (see test_usage.py)
     assert s.total_usd == 2 * D("0.005615")
+
+
+DEC5 = 1796464800  # 2026-12-05 10:00 UTC
+
+
+def test_new_dated_snapshot_in_a_log_is_priced_as_its_model_with_a_warning() -> None:
+    # gpt-5.5 (openai-billing.md 3.4): 5.00 in / 0.50 cached / 30.00 out;
+    # 10,000 in of which 2,000 cached, 1,000 out: 8,000 x 5 + 2,000 x 0.5 + 1,000 x 30
+    records = [_chat("gpt-5.5-2026-12-01", DEC5, 10_000, 1_000, cached=2_000)]
+    with pytest.warns(oc.PricingWarning, match="priced as gpt-5.5"):
+        s = summarize(records, by=("model",), prices=Catalog.bundled())
+    assert s.total_usd == D("0.071") and s.unpriced == 0
+    assert all("priced as gpt-5.5" in (ln.note or "") for ln in s.groups[0].costs[0].lines)
+    # with the fallback off it is an unknown model, counted and listed, never $0
+    strict = Catalog.bundled()
+    strict.snapshot_fallback = False
+    s = summarize(records, by=("model",), prices=strict)
+    assert s.total_usd == 0 and s.unknown_models == {"gpt-5.5-2026-12-01": 1}

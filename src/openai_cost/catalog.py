@@ -14,83 +14,48 @@ Data model (one TOML file per provider in ``openai_cost/data/prices/``; users ad
 
 Resolution of a name at a date: lower-case it, strip provider prefixes (``openai/``, ``azure/``),
 map ``ft:<base>:<org>:<suffix>:<id>`` to the ``ft:<base>`` entry, follow a dated alias, then take
-the newest period whose ``since`` is on or before the date. Anything else is
-`UnknownModelError`, never a zero price.
+the newest period whose ``since`` is on or before the date. A name ``<known id>-YYYY-MM-DD`` that
+no file lists (a new dated snapshot) is priced as the known id on the call's date, with a note on
+the cost and a `PricingWarning`, unless the catalog's ``snapshot_fallback`` is off. Anything else
+is `UnknownModelError`, never a zero price.
+
+Files carry a version: ``updated`` (the date of the newest price change they know) and
+``schema`` (the format version, `SCHEMA`). The shared catalog reads the bundled files, then a
+price file installed by ``openai-cost prices update`` (``<user dir>/prices/``) in place of the
+bundled file of the same name when it is at least as recent, then the user's own files.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import os
-import sys
+import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .errors import PriceDataError, UnknownModelError
-from .types import (
-    BUCKETS,
-    FEE_DIMENSIONS,
-    TOKEN_DIMENSIONS,
-    LongContextTier,
-    ModelPrice,
-    PricePeriod,
-    Rates,
+from ._price_file import (
+    SCHEMA,
+    ModelEntry,
+    PriceFile,
+    _Alias,
+    _parse,
+    _Parsed,
+    _toml_loads,
+    _ToolFees,
 )
+from .errors import PriceDataError, PricingWarning, UnknownModelError
+from .types import ModelPrice, PricePeriod
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+__all__ = ["SCHEMA", "Catalog", "ModelEntry", "PriceFile", "catalog", "parse_price_text", "to_date"]
 
-def _toml_loads(text: str, origin: str) -> dict[str, Any]:
-    # imported here, not at module level: `import openai_cost` stays cheap
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-        return data
-    except tomllib.TOMLDecodeError as e:
-        raise PriceDataError(f"{origin}: not valid TOML: {e}") from e
-
-
-__all__ = ["Catalog", "ModelEntry", "catalog", "to_date"]
-
-RATE_KEYS = frozenset(TOKEN_DIMENSIONS) | frozenset(FEE_DIMENSIONS)
-_PERIOD_META = frozenset(
-    {
-        "since",
-        "since_exact",
-        "source",
-        "confidence",
-        "note",
-        "batch",
-        "flex",
-        "priority",
-        "per_image",
-        "long_context",
-    }
-)
-_ENTRY_KEYS = frozenset(
-    {
-        "id",
-        "aliases",
-        "provider",
-        "encoding",
-        "max_output_tokens",
-        "context_window",
-        "prices",
-        "note",
-        "fine_tuned",
-        "deprecated",
-    }
-)
 PROVIDER_PREFIXES = ("openai/", "openai:", "azure/", "azure_ai/", "openrouter/")
 """Prefixes stripped from a model name before lookup (repeatedly)."""
 
@@ -109,6 +74,9 @@ def strip_provider(model: str) -> str:
                 stripped = True
     return name
 
+
+_DATED = re.compile(r"^(.+)-(\d{4}-\d{2}-\d{2})$")
+"""A dated snapshot name: ``<base>-YYYY-MM-DD``."""
 
 _today_cache: list[Any] = [-1, None]  # [days since epoch, date]
 
@@ -146,308 +114,24 @@ def to_date(at: date | datetime | str | None) -> date:
     raise TypeError(f"at must be a date, datetime, ISO string or None, got {at!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class ModelEntry:
-    """One model of the catalog with all its price periods (oldest first)."""
+def parse_price_text(text: str, origin: str, provider: str = "custom") -> PriceFile:
+    """Parse and validate the text of a price file; the same checks as every file the catalog reads.
 
-    id: str
-    """Canonical id."""
-    provider: str
-    """Provider id."""
-    periods: tuple[PricePeriod, ...]
-    """Price periods, oldest first."""
-    aliases: tuple[str, ...] = ()
-    """Other names that always mean this model."""
-    encoding: str | None = None
-    """tiktoken encoding name."""
-    max_output_tokens: int | None = None
-    """Largest output, when known."""
-    context_window: int | None = None
-    """Context window, when known."""
-    fine_tuned: bool = False
-    """True for ``ft:<base>`` entries."""
-    note: str | None = None
-    """Free text about the entry."""
-    origin: str = ""
-    """File the entry came from."""
+    Args:
+        text: the TOML text.
+        origin: a name for messages (a path or URL).
+        provider: the provider of entries that do not name one.
 
-    def period_at(self, day: date) -> PricePeriod | None:
-        """The newest period whose ``since`` is on or before ``day``, else None."""
-        found = None
-        for p in self.periods:
-            if p.since <= day:
-                found = p
-            else:
-                break
-        return found
+    Returns:
+        The file's version and model count.
 
-
-@dataclass(frozen=True, slots=True)
-class _Alias:
-    name: str
-    targets: tuple[tuple[date, str], ...]  # (since, model id), oldest first
-    source: str
-    origin: str
-
-    def target_at(self, day: date) -> str | None:
-        found = None
-        for since, model in self.targets:
-            if since <= day:
-                found = model
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class _ToolFees:
-    since: date
-    rates: Mapping[str, Decimal]
-    source: str
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-class _Ctx:
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def fail(self, where: str, msg: str) -> PriceDataError:
-        return PriceDataError(f"{self.origin}: {where}: {msg}")
-
-
-def _dec(ctx: _Ctx, where: str, key: str, value: Any) -> Decimal:
-    if not isinstance(value, str):
-        raise ctx.fail(where, f'{key} must be a decimal string like "2.50", got {value!r}')
-    try:
-        d = Decimal(value)
-    except InvalidOperation as e:
-        raise ctx.fail(where, f"{key} is not a decimal: {value!r}") from e
-    if not d.is_finite() or d < 0:
-        raise ctx.fail(where, f"{key} must be a finite rate >= 0, got {value!r}")
-    return d
-
-
-def _rates(ctx: _Ctx, where: str, table: Mapping[str, Any], skip: frozenset[str]) -> Rates:
-    out: dict[str, Decimal] = {}
-    for key, value in table.items():
-        if key in skip:
-            continue
-        if key not in RATE_KEYS:
-            raise ctx.fail(
-                where, f"unknown field {key!r}; rate fields are: {', '.join(sorted(RATE_KEYS))}"
-            )
-        out[key] = _dec(ctx, where, key, value)
-    return MappingProxyType(out)
-
-
-def _date(ctx: _Ctx, where: str, key: str, value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ctx.fail(where, f"{key} must be an ISO date (YYYY-MM-DD), got {value!r}")
-
-
-def _tier(ctx: _Ctx, where: str, table: Any, name: str) -> Rates | None:
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise ctx.fail(where, f"{name} must be a table of rates")
-    return _rates(ctx, f"{where}.{name}", table, frozenset())
-
-
-def _period(ctx: _Ctx, where: str, raw: Any) -> PricePeriod:
-    if not isinstance(raw, dict):
-        raise ctx.fail(where, "a price period must be a table")
-    if "since" not in raw:
-        raise ctx.fail(where, "missing field 'since'")
-    since = _date(ctx, where, "since", raw["since"])
-    source = raw.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise ctx.fail(where, "missing field 'source' (where the figures came from)")
-    exact = raw.get("since_exact", True)
-    if not isinstance(exact, bool):
-        raise ctx.fail(where, f"since_exact must be true or false, got {exact!r}")
-    confidence = raw.get("confidence")
-    if confidence is not None and confidence not in ("H", "M", "L", "H/M", "M/L", "L/M"):
-        raise ctx.fail(where, f"confidence must be H, M or L, got {confidence!r}")
-    note = raw.get("note")
-    if note is not None and not isinstance(note, str):
-        raise ctx.fail(where, "note must be a string")
-    standard = _rates(ctx, where, raw, _PERIOD_META)
-    per_image_raw = raw.get("per_image", {})
-    if not isinstance(per_image_raw, dict):
-        raise ctx.fail(where, 'per_image must be a table of "quality/size" = "price"')
-    per_image: dict[str, Decimal] = {}
-    for k, v in per_image_raw.items():
-        if k.count("/") != 1:
-            raise ctx.fail(f"{where}.per_image", f'key {k!r} must look like "quality/size"')
-        per_image[k.lower()] = _dec(ctx, f"{where}.per_image", k, v)
-    lc_raw = raw.get("long_context")
-    long_context = None
-    if lc_raw is not None:
-        lw = f"{where}.long_context"
-        if not isinstance(lc_raw, dict) or "threshold" not in lc_raw:
-            raise ctx.fail(lw, "long_context needs a 'threshold' (input tokens) and its rates")
-        threshold = lc_raw["threshold"]
-        if type(threshold) is not int or threshold <= 0:
-            raise ctx.fail(lw, f"threshold must be a positive integer, got {threshold!r}")
-        long_context = LongContextTier(
-            threshold=threshold,
-            standard=_rates(ctx, lw, lc_raw, frozenset({"threshold", "batch", "flex", "priority"})),
-            batch=_tier(ctx, lw, lc_raw.get("batch"), "batch"),
-            flex=_tier(ctx, lw, lc_raw.get("flex"), "flex"),
-            priority=_tier(ctx, lw, lc_raw.get("priority"), "priority"),
-        )
-    period = PricePeriod(
-        since=since,
-        standard=standard,
-        source=source,
-        since_exact=exact,
-        confidence=confidence,
-        note=note,
-        batch=_tier(ctx, where, raw.get("batch"), "batch"),
-        flex=_tier(ctx, where, raw.get("flex"), "flex"),
-        priority=_tier(ctx, where, raw.get("priority"), "priority"),
-        per_image=MappingProxyType(per_image),
-        long_context=long_context,
-    )
-    _check_period(ctx, where, period)
-    return period
-
-
-# a cached rate above the rate it discounts is a typo in the data (pairs from the bucket tree)
-_CACHED_PARENT = tuple(
-    (b.key, b.fallback) for b in BUCKETS if b.key.startswith("cached_") and b.fallback is not None
-)
-
-
-def _check_period(ctx: _Ctx, where: str, p: PricePeriod) -> None:
-    if not p.standard and not p.per_image:
-        raise ctx.fail(where, "a price period needs at least one rate")
-    for name, tbl in (
-        ("", p.standard),
-        (".batch", p.batch),
-        (".flex", p.flex),
-        (".priority", p.priority),
-    ):
-        if not tbl:
-            continue
-        for cached, parent in _CACHED_PARENT:
-            if cached in tbl and parent in tbl and tbl[cached] > tbl[parent]:
-                raise ctx.fail(
-                    where + name,
-                    f"{cached} ({tbl[cached]}) is above {parent} ({tbl[parent]})",
-                )
-
-
-def _int_or_none(ctx: _Ctx, where: str, key: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    if type(value) is not int or value <= 0:
-        raise ctx.fail(where, f"{key} must be a positive integer, got {value!r}")
-    return value
-
-
-def _parse(
-    data: Mapping[str, Any], origin: str, default_provider: str
-) -> tuple[list[ModelEntry], list[_Alias], list[_ToolFees]]:
-    ctx = _Ctx(origin)
-    unknown_top = set(data) - {"models", "aliases", "tool_fees", "provider", "meta"}
-    if unknown_top:
-        raise ctx.fail(
-            "top level",
-            f"unknown section(s) {sorted(unknown_top)}; "
-            "expected models, aliases, tool_fees, provider, meta",
-        )
-    provider = data.get("provider", default_provider)
-    if not isinstance(provider, str):
-        raise ctx.fail("top level", "provider must be a string")
-    entries: list[ModelEntry] = []
-    for n, raw in enumerate(data.get("models", [])):
-        mid = raw.get("id") if isinstance(raw, dict) else None
-        where = f"models[{n}]" + (f" ({mid})" if mid else "")
-        if not isinstance(raw, dict):
-            raise ctx.fail(where, "a model must be a table")
-        if not isinstance(mid, str) or not mid:
-            raise ctx.fail(where, "missing field 'id'")
-        extra = set(raw) - _ENTRY_KEYS
-        if extra:
-            raise ctx.fail(
-                where,
-                f"unknown field(s) {sorted(extra)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}",
-            )
-        aliases = raw.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise ctx.fail(where, "aliases must be a list of strings")
-        prices = raw.get("prices")
-        if not isinstance(prices, list) or not prices:
-            raise ctx.fail(where, "needs at least one [[models.prices]] period")
-        periods = [_period(ctx, f"{where}.prices[{i}]", p) for i, p in enumerate(prices)]
-        periods.sort(key=lambda p: p.since)
-        for a, b in itertools.pairwise(periods):
-            if a.since == b.since:
-                raise ctx.fail(where, f"two price periods start on {a.since}")
-        enc = raw.get("encoding")
-        if enc is not None and not isinstance(enc, str):
-            raise ctx.fail(where, "encoding must be a string")
-        entries.append(
-            ModelEntry(
-                id=mid,
-                provider=str(raw.get("provider", provider)),
-                periods=tuple(periods),
-                aliases=tuple(aliases),
-                encoding=enc,
-                max_output_tokens=_int_or_none(
-                    ctx, where, "max_output_tokens", raw.get("max_output_tokens")
-                ),
-                context_window=_int_or_none(
-                    ctx, where, "context_window", raw.get("context_window")
-                ),
-                fine_tuned=bool(raw.get("fine_tuned", mid.startswith("ft:"))),
-                note=raw.get("note"),
-                origin=origin,
-            )
-        )
-    aliases_out: list[_Alias] = []
-    for n, raw in enumerate(data.get("aliases", [])):
-        name = raw.get("name") if isinstance(raw, dict) else None
-        where = f"aliases[{n}]" + (f" ({name})" if name else "")
-        if not isinstance(name, str) or not name:
-            raise ctx.fail(where, "missing field 'name'")
-        targets_raw = raw.get("targets")
-        if not isinstance(targets_raw, list) or not targets_raw:
-            raise ctx.fail(where, "targets must be a list of {since, model}")
-        targets = []
-        for i, t in enumerate(targets_raw):
-            tw = f"{where}.targets[{i}]"
-            if not isinstance(t, dict) or not isinstance(t.get("model"), str):
-                raise ctx.fail(tw, "each target needs 'since' and 'model'")
-            targets.append((_date(ctx, tw, "since", t.get("since")), t["model"]))
-        targets.sort()
-        source = raw.get("source")
-        if not isinstance(source, str) or not source:
-            raise ctx.fail(where, "missing field 'source'")
-        aliases_out.append(_Alias(name, tuple(targets), source, origin))
-    fees: list[_ToolFees] = []
-    for n, raw in enumerate(data.get("tool_fees", [])):
-        where = f"tool_fees[{n}]"
-        if not isinstance(raw, dict):
-            raise ctx.fail(where, "must be a table")
-        since = _date(ctx, where, "since", raw.get("since"))
-        source = raw.get("source")
-        if not isinstance(source, str) or not source:
-            raise ctx.fail(where, "missing field 'source'")
-        meta = frozenset({"since", "since_exact", "source", "note", "confidence"})
-        rates = _rates(ctx, where, raw, meta)
-        fees.append(_ToolFees(since, rates, source))
-    fees.sort(key=lambda f: f.since)
-    return entries, aliases_out, fees
+    Raises:
+        PriceDataError: the text is not valid TOML or not a valid price file; the message names
+            the origin, the entry and the field.
+    """
+    parsed = _parse(_toml_loads(text, origin), origin, provider)
+    Catalog()._add_parsed(parsed, PriceFile(origin, "user", None, None))  # names must be unique
+    return PriceFile(origin, "user", parsed.updated, parsed.schema, len(parsed.entries))
 
 
 # --------------------------------------------------------------------------- catalog
@@ -461,7 +145,11 @@ class Catalog:
     ``Catalog([])`` and `load` files into it.
     """
 
-    def __init__(self, files: Iterable[str | Path] = ()) -> None:
+    def __init__(self, files: Iterable[str | Path] = (), *, snapshot_fallback: bool = True) -> None:
+        self.snapshot_fallback = snapshot_fallback
+        """Price an unknown ``<known id>-YYYY-MM-DD`` as the known id (with a note and a
+        `PricingWarning`); False makes such a name an `UnknownModelError`."""
+        self._files: list[PriceFile] = []
         self._entries: dict[str, ModelEntry] = {}
         self._names: dict[str, str] = {}  # lower-case name -> entry id
         self._aliases: dict[str, _Alias] = {}
@@ -475,9 +163,39 @@ class Catalog:
     def bundled(cls) -> Catalog:
         """A new catalog holding only the price data shipped with the package."""
         cat = cls()
-        for entries, aliases, fees in _bundled_parts():
-            cat._add_parsed(entries, aliases, fees)
+        for name, parsed in _bundled_parts():
+            origin = f"openai_cost/data/prices/{name}"
+            cat._add_parsed(parsed, PriceFile(origin, "bundled", parsed.updated, parsed.schema))
         return cat
+
+    @classmethod
+    def installed(cls, home: str | Path | None = None) -> Catalog:
+        """The bundled data, with any file installed by ``openai-cost prices update`` in place.
+
+        A downloaded file (``<home>/prices/<name>.toml``, home defaulting to the user dir)
+        replaces the bundled file of the same name when its ``updated`` date is not older; an
+        older or unreadable one is skipped with a `PricingWarning`. Nothing is downloaded here.
+        """
+        from pathlib import Path
+
+        from .config import user_dir
+
+        folder = Path(home if home is not None else user_dir()) / "prices"
+        cat = cls()
+        for name in _bundled_names():
+            origin = f"openai_cost/data/prices/{name}"
+            path = folder / name
+            down = _read_downloaded(path, name) if path.is_file() else None
+            if down is not None:
+                cat._add_parsed(down, PriceFile(str(path), "downloaded", down.updated, down.schema))
+                continue
+            parsed = _bundled_file(name)
+            cat._add_parsed(parsed, PriceFile(origin, "bundled", parsed.updated, parsed.schema))
+        return cat
+
+    def files(self) -> list[PriceFile]:
+        """The price files read into this catalog, in the order they were read (later wins)."""
+        return list(self._files)
 
     def load(self, path: str | Path) -> Catalog:
         """Add or override models from a TOML price file in the bundled format.
@@ -500,11 +218,14 @@ class Catalog:
 
     def _add_text(self, text: str, origin: str, provider: str) -> None:
         data = _toml_loads(text, origin)
-        self._add_parsed(*_parse(data, origin, provider))
+        parsed = _parse(data, origin, provider)
+        self._add_parsed(parsed, PriceFile(origin, "user", parsed.updated, parsed.schema))
 
-    def _add_parsed(
-        self, entries: list[ModelEntry], aliases: list[_Alias], fees: list[_ToolFees]
-    ) -> None:
+    def _add_parsed(self, parsed: _Parsed, info: PriceFile) -> None:
+        entries, aliases, fees = parsed.entries, parsed.aliases, parsed.fees
+        self._files.append(
+            PriceFile(info.origin, info.kind, info.updated, info.schema, len(entries))
+        )
         for entry in entries:
             self._add_entry(entry)
         for a in aliases:
@@ -542,6 +263,24 @@ class Catalog:
         except KeyError:
             raise UnknownModelError(model_id, self._suggest(model_id)) from None
 
+    def lookup(self, name: str, at: date | datetime | str | None = None) -> ModelEntry:
+        """The entry ``name`` means on ``at`` (default today), whether or not it has a price then.
+
+        Follows the same rules as `resolve` (case, prefixes, ``ft:`` names, dated aliases, new
+        dated snapshots when `snapshot_fallback` is on).
+
+        Raises:
+            UnknownModelError: no entry has this name.
+        """
+        day = to_date(at)
+        try:
+            return self._entry_for(name, day)[0]
+        except UnknownModelError:
+            found = self._snapshot_base(name, day) if self.snapshot_fallback else None
+            if found is None:
+                raise
+            return found[0]
+
     def alias_names(self) -> list[str]:
         """Names of the dated aliases."""
         return sorted(a.name for a in self._aliases.values())
@@ -560,12 +299,17 @@ class Catalog:
             return False
         return True
 
-    def resolve(self, model: str, at: date | datetime | str | None = None) -> ModelPrice:
+    def resolve(
+        self, model: str, at: date | datetime | str | None = None, *, warn: bool = True
+    ) -> ModelPrice:
         """The price entry in force for ``model`` on ``at`` (default: today, UTC).
 
         Accepts exact ids, dated snapshots, aliases (followed by date), any case, provider
         prefixes (``openai/gpt-4o``) and fine-tuned names (``ft:gpt-4o-mini-2024-07-18:org::id``,
-        priced at the base model's fine-tuned rates).
+        priced at the base model's fine-tuned rates). A new dated snapshot of a known model
+        (``<known id>-YYYY-MM-DD`` that no file lists) resolves to the known id on ``at``, with
+        the assumption in `ModelPrice.note` and a `PricingWarning` (``warn=False`` skips the
+        warning), unless `snapshot_fallback` is False.
 
         Raises:
             UnknownModelError: the name is unknown, or has no price on that date; the message
@@ -575,8 +319,21 @@ class Catalog:
         key = (model, day)
         hit = self._cache.get(key)
         if hit is not None:
+            if warn and hit.note is not None:
+                warnings.warn(hit.note, PricingWarning, stacklevel=2)
             return hit
-        entry, requested = self._entry_for(model, day)
+        note = None
+        try:
+            entry, requested = self._entry_for(model, day)
+        except UnknownModelError:
+            found = self._snapshot_base(model, day) if self.snapshot_fallback else None
+            if found is None:
+                raise
+            entry, requested = found
+            note = (
+                f"{requested} is not in the price data: priced as {entry.id}, "
+                "assuming a new snapshot keeps its model's price"
+            )
         period = entry.period_at(day)
         if period is None:
             first = entry.periods[0].since
@@ -593,11 +350,28 @@ class Catalog:
             max_output_tokens=entry.max_output_tokens,
             context_window=entry.context_window,
             fine_tuned=entry.fine_tuned,
+            note=note,
         )
         if len(self._cache) > 4096:
             self._cache.clear()
         self._cache[key] = mp
+        if warn and note is not None:
+            warnings.warn(note, PricingWarning, stacklevel=2)
         return mp
+
+    def _snapshot_base(self, model: str, day: date) -> tuple[ModelEntry, str] | None:
+        """The entry of ``<known name>`` for an unknown ``<known name>-YYYY-MM-DD``."""
+        if not isinstance(model, str):
+            return None
+        m = _DATED.match(strip_provider(model))
+        if m is None:
+            return None
+        try:
+            date.fromisoformat(m.group(2))
+            entry, _ = self._entry_for(m.group(1), day)
+        except (ValueError, UnknownModelError):
+            return None
+        return entry, m.group(0)
 
     def _with_tool_fees(self, period: PricePeriod, day: date) -> PricePeriod:
         fees: dict[str, Decimal] = {}
@@ -618,6 +392,7 @@ class Catalog:
             batch=period.batch,
             flex=period.flex,
             priority=period.priority,
+            ultrafast=period.ultrafast,
             per_image=period.per_image,
             long_context=period.long_context,
         )
@@ -698,27 +473,78 @@ class Catalog:
 
 
 @functools.cache
-def _bundled_parts() -> tuple[tuple[list[ModelEntry], list[_Alias], list[_ToolFees]], ...]:
-    """Parse the bundled price files once per process."""
+def _bundled_names() -> tuple[str, ...]:
+    """File names of the bundled price files."""
     from importlib import resources
 
-    parts = []
     pkg = resources.files("openai_cost") / "data" / "prices"
-    for item in sorted(pkg.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".toml"):
-            origin = f"openai_cost/data/prices/{item.name}"
-            data = _toml_loads(item.read_text(encoding="utf-8"), origin)
-            parts.append(_parse(data, origin, item.name.removesuffix(".toml")))
-    return tuple(parts)
+    return tuple(sorted(i.name for i in pkg.iterdir() if i.name.endswith(".toml")))
+
+
+def _bundled_text(name: str) -> str:
+    from importlib import resources
+
+    return (resources.files("openai_cost") / "data" / "prices" / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _bundled_file(name: str) -> _Parsed:
+    """One bundled price file, parsed once per process."""
+    origin = f"openai_cost/data/prices/{name}"
+    return _parse(_toml_loads(_bundled_text(name), origin), origin, name.removesuffix(".toml"))
+
+
+def _bundled_parts() -> tuple[tuple[str, _Parsed], ...]:
+    """Every bundled price file, parsed: (file name, parsed) pairs."""
+    return tuple((name, _bundled_file(name)) for name in _bundled_names())
+
+
+_UPDATED = re.compile(r'^updated\s*=\s*"(\d{4}-\d{2}-\d{2})"', re.MULTILINE)
+
+
+@functools.cache
+def _bundled_updated(name: str) -> date | None:
+    """The ``updated`` date of a bundled file, read from its top-level key without parsing the
+    whole file (the bundled file is the project's own, checked by the tests)."""
+    text = _bundled_text(name)
+    head = text[: text.find("\n[")]  # top-level keys come before the first table
+    m = _UPDATED.search(head)
+    return date.fromisoformat(m.group(1)) if m else None
+
+
+def _read_downloaded(path: Path, name: str) -> _Parsed | None:
+    """A downloaded price file if it is readable and not older than the bundled one, else None
+    (with a `PricingWarning` saying why it is skipped)."""
+    try:
+        down = _parse(
+            _toml_loads(path.read_text(encoding="utf-8"), str(path)),
+            str(path),
+            name.removesuffix(".toml"),
+        )
+    except (OSError, PriceDataError) as e:
+        warnings.warn(f"ignoring downloaded price file {path}: {e}", PricingWarning, stacklevel=3)
+        return None
+    bundled = _bundled_updated(name)
+    if down.updated is None or (bundled is not None and down.updated < bundled):
+        warnings.warn(
+            f"ignoring downloaded price file {path}: updated {down.updated} is older than the "
+            f"bundled data ({bundled})",
+            PricingWarning,
+            stacklevel=3,
+        )
+        return None
+    return down
 
 
 _shared: Catalog | None = None
 
 
 def catalog(*, reload: bool = False) -> Catalog:
-    """The shared catalog: bundled prices plus the file(s) in ``OPENAI_COST_PRICES``.
+    """The shared catalog: bundled < downloaded prices < the files in ``OPENAI_COST_PRICES``.
 
-    The catalog is built on first use (not at import) and kept for the life of the process;
+    Downloaded prices are those ``openai-cost prices update`` installed under the user dir
+    (see `Catalog.installed`); nothing is ever downloaded here. The catalog is built on first
+    use (not at import) and kept for the life of the process;
     files added with `Catalog.load` stay in it. ``OPENAI_COST_PRICES`` may list several files
     separated by ``os.pathsep``; it is read when the catalog is built, so after changing it call
     ``catalog(reload=True)`` to rebuild from the bundled data and the variable as it is now.
@@ -726,7 +552,7 @@ def catalog(*, reload: bool = False) -> Catalog:
     global _shared
     cat = _shared
     if cat is None or reload:
-        cat = Catalog.bundled()
+        cat = Catalog.installed()
         extra = os.environ.get("OPENAI_COST_PRICES")
         for part in (extra or "").split(os.pathsep):
             if part:

@@ -5,6 +5,7 @@ OpenAICostError
 ├── PricingError
 │   ├── UnknownModelError        (also LookupError)
 │   └── PriceDataError           (also ValueError; bad data file)
+├── PriceUpdateError             a price download failed or is older than the data in use
 ├── UsageError                   (also ValueError; unreadable or contradictory usage)
 │   └── FailedRequestError       the call failed (Batch error line, non-200): nothing billed
 ├── BudgetExceededError
@@ -32,6 +33,7 @@ __all__ = [
     "LedgerError",
     "OpenAICostError",
     "PriceDataError",
+    "PriceUpdateError",
     "PricingError",
     "PricingWarning",
     "TokenizerUnavailableError",
@@ -66,6 +68,10 @@ class UnknownModelError(PricingError, LookupError):
 
 class PriceDataError(PricingError, ValueError):
     """A price data file is malformed: the message names the file, the entry and the field."""
+
+
+class PriceUpdateError(OpenAICostError):
+    """``prices update`` could not install a file: HTTP error, truncated download, older data."""
 
 
 class UsageError(OpenAICostError, ValueError):

@@ -3,21 +3,22 @@
 Each inclusive total is split into exclusive buckets, most specific first, and each bucket is
 priced once:
 
-* input: cached audio, cached image, cached text, cache writes, uncached audio, uncached image,
-  and the rest as plain text input;
+* input: cached audio, cached image, cached text, 12-hour cache writes, other cache writes,
+  uncached audio, uncached image, and the rest as plain text input;
 * output: audio, image, reasoning, and the rest as text output (rejected predictions stay in
   it: they bill as output);
 * fees: characters, audio minutes, per-image prices, built-in tool calls.
 
 A bucket the model has no rate for falls back to its parent's rate (cached -> uncached of the same
-modality, image input -> text input, reasoning and image output -> output, cache write -> input),
-and its line says so. Audio without an audio rate has no parent: that is a `PricingError`.
+modality, image input -> text input, reasoning and image output -> output, 12-hour cache write ->
+cache write -> input), and its line says so. Audio without an audio rate has no parent: that is
+a `PricingError`.
 
 Tiers: ``batch`` uses the period's batch table, else 50% of standard (cached tokens bill at the
 batch input rate when no batch cached rate is listed: no cache discount in Batch for older
-models). ``flex`` and ``priority`` (alias ``fast``) need the model's own table. A long-context tier
-replaces every rate for the whole request when input is strictly above its threshold. Fees never
-change with the tier.
+models). ``flex``, ``priority`` (alias ``fast``) and ``ultrafast`` need the model's own table.
+A long-context tier replaces every rate for the whole request when input is strictly above its
+threshold. Fees never change with the tier.
 """
 
 from __future__ import annotations
@@ -47,15 +48,17 @@ _TIER_NAMES = {
     "flex": "flex",
     "priority": "priority",
     "fast": "priority",
+    "ultrafast": "ultrafast",
     "scale": "scale",
 }
+_OWN_TABLE = frozenset({"flex", "priority", "ultrafast"})
 
 
 def normalize_tier(tier: str | None) -> str:
-    """Map a ``service_tier`` value to the tier priced: default, flex, priority or scale.
+    """Map a ``service_tier`` value to the tier priced (default, flex, priority, ultrafast, scale).
 
     Raises:
-        PricingError: an unknown tier, or ``ultrafast`` (no public price).
+        PricingError: an unknown tier.
     """
     try:
         return _TIER_NAMES[tier]
@@ -63,11 +66,9 @@ def normalize_tier(tier: str | None) -> str:
         pass
     if isinstance(tier, str) and tier.lower() in _TIER_NAMES:
         return _TIER_NAMES[tier.lower()]
-    if tier == "ultrafast":
-        raise PricingError("no public price is known for service_tier 'ultrafast'")
     raise PricingError(
         f"unknown tier {tier!r}; valid: None, 'default', 'auto', 'flex', 'priority', 'fast', "
-        "'scale' (use batch=True for the Batch API)"
+        "'ultrafast', 'scale' (use batch=True for the Batch API)"
     )
 
 
@@ -118,9 +119,14 @@ class _Rater:
 
 def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx: bool) -> _Rater:
     model = mp.model
-    if tier in ("flex", "priority") and not batch:
-        table = period.flex if tier == "flex" else period.priority
+    if tier in _OWN_TABLE and not batch:
+        table = getattr(period, tier)
         if table is None:
+            if tier == "ultrafast":
+                raise PricingError(
+                    f"no public price is known for service_tier 'ultrafast' on model {model!r} "
+                    f"(prices since {period.since}); it is priced only where OpenAI publishes it"
+                )
             raise PricingError(
                 f"model {model!r} has no {tier} price (prices since {period.since}); "
                 f"{tier} is only billed for models that offer it"
@@ -140,6 +146,13 @@ def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx
         return _Rater(
             model, "batch", lc.standard, lc.batch, "flex: long-context batch rate", discount
         )
+    if tier == "ultrafast":
+        if lc.ultrafast is None:
+            raise PricingError(
+                f"model {model!r} has no long-context ultrafast price: input above "
+                f"{lc.threshold:,} tokens with service_tier 'ultrafast' cannot be priced"
+            )
+        return _Rater(model, "ultrafast", lc.standard, lc.ultrafast)
     if tier == "priority":
         if lc.priority is not None:
             return _Rater(model, "priority", lc.standard, lc.priority)
@@ -193,6 +206,8 @@ def _plan(mp: ModelPrice, tname: str, batch: bool, long_ctx: bool) -> _Plan:
     label = "batch" if batch else tname
     if tname == "scale":
         notes.append("scale tier: drawn from prepaid Scale Tier units; standard rate shown")
+    if mp.note:
+        notes.append(mp.note)
     if long_ctx:
         assert period.long_context is not None
         notes.append(f"input above {period.long_context.threshold:,} tokens: long-context rate")
@@ -237,7 +252,7 @@ def price(
     tname = _TIER_NAMES.get(tier) if tier is None or type(tier) is str else None
     if tname is None:
         tname = normalize_tier(tier)
-    if batch and (tname == "flex" or tname == "priority"):
+    if batch and tname in _OWN_TABLE:
         raise PricingError(
             f"batch=True cannot be combined with tier {tier!r}: Batch API calls have no "
             "service tier"
@@ -264,11 +279,13 @@ def price(
         audio_in = u.audio_input_tokens - c_audio
         image_in = u.image_input_tokens - c_image
         write = u.cache_write_tokens
+        write_12h = u.cache_write_12h_tokens
         buckets: tuple[tuple[str, int], ...] = (
             ("cached_audio_input", c_audio),
             ("cached_image_input", c_image),
             ("cached_input", cached - c_audio - c_image),
-            ("cache_write", write),
+            ("cache_write_12h", write_12h),
+            ("cache_write", write - write_12h),
             ("audio_input", audio_in),
             ("image_input", image_in),
             ("input", u.input_tokens - cached - write - audio_in - image_in),

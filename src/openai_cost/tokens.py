@@ -156,7 +156,8 @@ def _resolve(
 ) -> tuple[ModelPrice | None, str, str]:
     """(catalog entry or None, model id to use for family rules, encoding name)."""
     try:
-        mp: ModelPrice | None = (prices or catalog()).resolve(model, at)
+        # counting tokens prices nothing: no warning about a dated snapshot priced as its model
+        mp: ModelPrice | None = (prices or catalog()).resolve(model, at, warn=False)
     except UnknownModelError:
         enc = prefix_encoding(model)
         if enc is None:

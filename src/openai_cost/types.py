@@ -48,6 +48,7 @@ TOKEN_DIMENSIONS: tuple[str, ...] = (
     "input",
     "cached_input",
     "cache_write",
+    "cache_write_12h",
     "audio_input",
     "cached_audio_input",
     "image_input",
@@ -76,6 +77,7 @@ USAGE_COUNT_FIELDS: tuple[str, ...] = (
     "output_tokens",
     "cached_tokens",
     "cache_write_tokens",
+    "cache_write_12h_tokens",
     "audio_input_tokens",
     "cached_audio_tokens",
     "image_input_tokens",
@@ -112,6 +114,7 @@ BUCKETS: tuple[Bucket, ...] = (
         "cached_image_input", "cached_image_tokens", ("cached_input", "image_input"), "image_input"
     ),
     Bucket("cached_input", "cached_tokens", ("input",), "input"),
+    Bucket("cache_write_12h", "cache_write_12h_tokens", ("cache_write",), "cache_write"),
     Bucket("cache_write", "cache_write_tokens", ("input",), "input"),
     Bucket("audio_input", "audio_input_tokens", ("input",), None),
     Bucket("image_input", "image_input_tokens", ("input",), "input"),
@@ -248,7 +251,12 @@ class Usage:
     cached_tokens: int = 0
     """Input tokens read from the prompt cache (all modalities). Subset of `input_tokens`."""
     cache_write_tokens: int = 0
-    """Input tokens written to the prompt cache (GPT-5.6 and later bill them at 1.25x)."""
+    """Input tokens written to the prompt cache (GPT-5.6 and later bill them at 1.25x), of
+    every retention class."""
+    cache_write_12h_tokens: int = 0
+    """Of `cache_write_tokens`, those written with 12-hour retention (Responses
+    ``cache_write_tokens_details.ttl_12h_tokens``); billed at their own rate where a model has
+    one, else at the cache-write rate. The rest are 30-minute writes."""
     audio_input_tokens: int = 0
     """Audio input tokens, cached ones included. Subset of `input_tokens`."""
     cached_audio_tokens: int = 0
@@ -301,6 +309,7 @@ class Usage:
         image_size: str | None = None,
         image_quality: str | None = None,
         tool_calls: Mapping[str, int] | None = None,
+        cache_write_12h_tokens: int = 0,
     ) -> None:
         # Written by hand (not generated) because it is on cost_of's hot path: the common
         # text-only usage is checked in one pass and only its four counts are stored; every
@@ -316,6 +325,7 @@ class Usage:
             and 0 <= reasoning_tokens <= output_tokens
             and not (
                 cache_write_tokens
+                or cache_write_12h_tokens
                 or audio_input_tokens
                 or cached_audio_tokens
                 or image_input_tokens
@@ -418,6 +428,8 @@ class LongContextTier:
     """Long-context Flex rates; when absent, the batch rates."""
     priority: Rates | None = None
     """Long-context Priority rates; when absent, `standard` (OpenAI publishes none)."""
+    ultrafast: Rates | None = None
+    """Long-context Ultrafast rates; when absent, long-context Ultrafast is not priced."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +454,8 @@ class PricePeriod:
     """Flex rates (`service_tier="flex"`); None when the model has no Flex price."""
     priority: Rates | None = None
     """Priority / Fast rates; None when the model has no Priority price."""
+    ultrafast: Rates | None = None
+    """Ultrafast rates (`service_tier="ultrafast"`); None when no public price exists."""
     per_image: Mapping[str, Decimal] = field(default_factory=lambda: MappingProxyType({}))
     """Per-image prices keyed ``"quality/size"`` (DALL-E)."""
     long_context: LongContextTier | None = None
@@ -468,6 +482,9 @@ class ModelPrice:
     """Context window in tokens, when known."""
     fine_tuned: bool = False
     """True when this is the fine-tuned inference price of a base model."""
+    note: str | None = None
+    """An assumption made to price the name, e.g. a dated snapshot the data lacks priced as its
+    model; pricing repeats it on every cost line."""
 
     @property
     def price_since(self) -> date:

@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "estimate": "tokens:estimate",
     "report": "report:report",
     "dashboard": "dashboard:dashboard",
+    "prices": "prices:prices",
 }
 
 
@@ -42,10 +43,19 @@ class _LazyGroup(click.Group):
         return cmd
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except OpenAICostError as e:
-            raise click.ClickException(str(e)) from e
+        import warnings
+
+        def show(message: Any, category: Any, *_args: Any, **_kwargs: Any) -> None:
+            click.echo(f"Warning: {message}", err=True)
+
+        with warnings.catch_warnings():
+            # each distinct warning once, as one line: a dated snapshot priced as its model...
+            warnings.simplefilter("default")
+            warnings.showwarning = show
+            try:
+                return super().invoke(ctx)
+            except OpenAICostError as e:
+                raise click.ClickException(str(e)) from e
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,6 +21,7 @@ __all__ = [
     "json_option",
     "prices_option",
     "pricing_options",
+    "strict_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,8 +55,8 @@ def pricing_options(f: F) -> F:
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("batch") and kwargs.get("tier") in ("flex", "priority", "fast"):
-            raise click.UsageError("--batch and --tier flex/priority exclude each other")
+        if kwargs.get("batch") and kwargs.get("tier") in ("flex", "priority", "fast", "ultrafast"):
+            raise click.UsageError("--batch and --tier flex/priority/ultrafast exclude each other")
         return f(*args, **kwargs)
 
     cmd: Any = click.option(
@@ -67,7 +68,7 @@ def pricing_options(f: F) -> F:
     )(checked)
     cmd = click.option(
         "--tier",
-        type=click.Choice(["default", "flex", "priority", "fast", "scale"]),
+        type=click.Choice(["default", "flex", "priority", "fast", "ultrafast", "scale"]),
         default=None,
         help="service_tier of the call.",
     )(cmd)
@@ -75,18 +76,33 @@ def pricing_options(f: F) -> F:
     return cmd  # type: ignore[no-any-return]
 
 
+def strict_option(f: F) -> F:
+    """``--strict``: no assumption; a dated name the data does not list is an error."""
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Price only names the data lists: a new dated snapshot of a known model is an "
+        "error instead of being priced as that model.",
+    )(f)
+
+
 def json_option(f: F) -> F:
     """``--json``: machine-readable output."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
 
 
-def get_catalog() -> Catalog:
-    """The catalog with every --prices file given on the command line loaded."""
+def get_catalog(*, strict: bool = False) -> Catalog:
+    """The catalog with every --prices file given on the command line loaded.
+
+    ``strict`` turns the dated-snapshot fallback off: a name the data does not list is an
+    error even when it is a known model with a new date.
+    """
     ctx = click.get_current_context()
     files = ctx.find_root().meta.get(_PRICES_KEY, [])
-    if not files:
+    if not files and not strict:
         return catalog()
-    cat = Catalog.bundled()
+    cat = Catalog.installed()
+    cat.snapshot_fallback = not strict
     env = os.environ.get("OPENAI_COST_PRICES")
     for f in [*(env.split(os.pathsep) if env else []), *files]:
         if f:

@@ -97,7 +97,8 @@ def _records(files: tuple[str, ...], progress: bool) -> Iterator[Item]:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Exit 1 if anything could not be priced (malformed, unknown model, no rate).",
+    help="Exit 1 if anything could not be priced (malformed, unknown model, no rate); a new "
+    "dated snapshot of a known model counts as unknown instead of being priced as that model.",
 )
 @prices_option
 def analyze(
@@ -137,7 +138,7 @@ def analyze(
         batch=batch,
         since=since,
         until=until,
-        prices=get_catalog(),
+        prices=get_catalog(strict=strict),
     )
     if as_json:
         echo_json(summary.to_dict())

@@ -11,8 +11,16 @@ from typing import Any, TypeVar
 import click
 
 from ..pricing import price as price_usage
-from ..types import TOKEN_DIMENSIONS, ModelPrice, Rates, Usage
-from ._common import date_type, echo_json, get_catalog, json_option, prices_option, pricing_options
+from ..types import TOKEN_DIMENSIONS, Cost, ModelPrice, Rates, Usage
+from ._common import (
+    date_type,
+    echo_json,
+    get_catalog,
+    json_option,
+    prices_option,
+    pricing_options,
+    strict_option,
+)
 from ._console import console
 
 __all__ = ["models", "price"]
@@ -42,6 +50,11 @@ def _count(*decls: str, help: str) -> Callable[[F], F]:
 )
 @_count("--cached", help="Cached input tokens (part of --input).")
 @_count("--cache-write", help="Input tokens written to the prompt cache (part of --input).")
+@_count(
+    "--cache-write-12h",
+    "cache_write_12h",
+    help="Cache writes with 12-hour retention (part of --cache-write).",
+)
 @_count("--audio-in", help="Audio input tokens (part of --input).")
 @_count("--cached-audio", help="Cached audio input tokens (part of --cached and --audio-in).")
 @_count("--image-in", help="Image input tokens (part of --input).")
@@ -55,6 +68,7 @@ def _count(*decls: str, help: str) -> Callable[[F], F]:
 @_count("--web-search", help="Web search tool calls.")
 @_count("--file-search", help="File search tool calls.")
 @pricing_options
+@strict_option
 @json_option
 @prices_option
 def price(
@@ -63,6 +77,7 @@ def price(
     output_tokens: int,
     cached: int,
     cache_write: int,
+    cache_write_12h: int,
     audio_in: int,
     cached_audio: int,
     image_in: int,
@@ -76,6 +91,7 @@ def price(
     batch: bool,
     tier: str | None,
     at: date | None,
+    strict: bool,
     as_json: bool,
 ) -> None:
     """Price a usage typed by hand.
@@ -94,6 +110,7 @@ def price(
         output_tokens=output_tokens,
         cached_tokens=cached,
         cache_write_tokens=cache_write,
+        cache_write_12h_tokens=cache_write_12h,
         audio_input_tokens=audio_in,
         cached_audio_tokens=cached_audio,
         image_input_tokens=image_in,
@@ -104,15 +121,33 @@ def price(
         audio_seconds=Decimal(str(seconds)) if seconds is not None else Decimal(0),
         tool_calls=tools,
     )
-    mp = get_catalog().resolve(model, at)
+    # an assumption (a dated snapshot priced as its model) is said in the output, not warned
+    mp = get_catalog(strict=strict).resolve(model, at, warn=False)
     cost = price_usage(usage, mp, tier=tier, batch=batch)
     if as_json:
         echo_json(cost.to_dict())
         return
+    common = mp.note  # an assumption about the whole call: said once, under the table
+    if common:
+        cost = Cost(
+            cost.model,
+            tuple(
+                ln._replace(note="; ".join(p for p in (ln.note or "").split("; ") if p != common))
+                for ln in cost.lines
+            ),
+            cost.input,
+            cost.output,
+            cost.fees,
+            cost.price_since,
+            cost.tier,
+            cost.source,
+        )
     table = cost.__rich__()
     if mp.requested and mp.requested != mp.model:
         table.title = f"{mp.requested} → {table.title}"
     console().print(table)
+    if common:
+        console().print(f"Every line: {common}.", highlight=False)
 
 
 # ---------------------------------------------------------------------------- models
@@ -144,11 +179,13 @@ def model_row(mp: ModelPrice, per_k: bool) -> dict[str, Any]:
     put("batch_", p.batch, TOKEN_DIMENSIONS)
     put("flex_", p.flex, TOKEN_DIMENSIONS)
     put("priority_", p.priority, TOKEN_DIMENSIONS)
+    put("ultrafast_", p.ultrafast, TOKEN_DIMENSIONS)
     for k, v in sorted(p.per_image.items()):
         row[f"image:{k}"] = str(v)
     if p.long_context:
         row["long_context_threshold"] = p.long_context.threshold
         put("long_context_", p.long_context.standard, TOKEN_DIMENSIONS)
+        put("long_context_priority_", p.long_context.priority, TOKEN_DIMENSIONS)
     row["unit"] = "per 1K tokens" if per_k else "per 1M tokens"
     row["since"] = p.since.isoformat()
     row["since_exact"] = p.since_exact
@@ -184,19 +221,36 @@ def _matches(name: str, pattern: str | None) -> bool:
     help="Token rates per 1K or per 1M tokens.",
 )
 @click.option("--wide", is_flag=True, help="Every column: flex, priority, image, long context.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Every price period of the model named by PATTERN (and of what its aliases pointed "
+    "at), with dates, rates and sources.",
+)
 @json_option
 @prices_option
-def models(pattern: str | None, at: date | None, per: str, wide: bool, as_json: bool) -> None:
+def models(
+    pattern: str | None, at: date | None, per: str, wide: bool, history: bool, as_json: bool
+) -> None:
     """List the catalog's models and their rates at a date.
 
-    PATTERN filters by name: a substring (``4o-mini``) or a glob (``gpt-5*``).
+    PATTERN filters by name: a substring (``4o-mini``) or a glob (``gpt-5*``). With --history,
+    PATTERN is one model name and every period of its price history is shown.
 
     \b
     Examples:
       openai-cost models gpt-4o --at 2025-01-08 --per 1k
       openai-cost models 'o3*' --json
+      openai-cost models gpt-5.6-sol --history
     """
     per_k = per.lower() == "1k"
+    if history:
+        if not pattern:
+            raise click.UsageError("--history needs a MODEL name")
+        from .history import show_history
+
+        show_history(get_catalog(), pattern, per_k, as_json)
+        return
     rows = [
         model_row(mp, per_k)
         for mp in get_catalog().models(at)

@@ -76,6 +76,9 @@ _KNOWN_TOP = CHAT_USAGE_KEYS | frozenset(
 )
 _KNOWN_IN = CHAT_PROMPT_DETAIL_KEYS | {"cached_tokens_details"}  # Realtime's per modality
 _KNOWN_OUT = CHAT_COMPLETION_DETAIL_KEYS | {"image_tokens"}  # GPT Image output
+# read on the full path only (the Chat fast path leaves any usage that has it to that path)
+_KNOWN_IN_FULL = _KNOWN_IN | {"cache_write_tokens_details"}
+_KNOWN_WRITES = frozenset({"ttl_12h_tokens", "ttl_30m_tokens"})
 
 
 def as_mapping(obj: Any, *, exclude_none: bool = False) -> Mapping[str, Any] | None:
@@ -202,13 +205,15 @@ def _chat_usage(d: Mapping[str, Any]) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     pd = _sub(d, "prompt_tokens_details")
     cd = _sub(d, "completion_tokens_details")
-    _warn_unknown(pd, _KNOWN_IN, "prompt_tokens_details.")
+    _warn_unknown(pd, _KNOWN_IN_FULL, "prompt_tokens_details.")
     _warn_unknown(cd, _KNOWN_OUT, "completion_tokens_details.")
+    writes, writes_12h = _cache_writes(pd, "prompt_tokens_details.")
     return Usage(
         input_tokens=_int(d, "prompt_tokens", ""),
         output_tokens=_int(d, "completion_tokens", ""),
         cached_tokens=_int(pd, "cached_tokens", "prompt_tokens_details."),
-        cache_write_tokens=_int(pd, "cache_write_tokens", "prompt_tokens_details."),
+        cache_write_tokens=writes,
+        cache_write_12h_tokens=writes_12h,
         audio_input_tokens=_int(pd, "audio_tokens", "prompt_tokens_details."),
         image_input_tokens=_int(pd, "image_tokens", "prompt_tokens_details."),
         reasoning_tokens=_int(cd, "reasoning_tokens", "completion_tokens_details."),
@@ -226,7 +231,7 @@ def _responses_usage(d: Mapping[str, Any], kind: str | None) -> Usage:
     _warn_unknown(d, _KNOWN_TOP, "")
     idt = _sub(d, "input_tokens_details")
     odt = _sub(d, "output_tokens_details")
-    _warn_unknown(idt, _KNOWN_IN, "input_tokens_details.")
+    _warn_unknown(idt, _KNOWN_IN_FULL, "input_tokens_details.")
     _warn_unknown(odt, _KNOWN_OUT, "output_tokens_details.")
     output = _int(d, "output_tokens", "")
     image_in = _int(idt, "image_tokens", "input_tokens_details.")
@@ -242,17 +247,45 @@ def _responses_usage(d: Mapping[str, Any], kind: str | None) -> Usage:
         image_out = output  # before gpt-image-1.5 every output token was an image token
     else:
         image_out = _int(odt, "image_tokens", "output_tokens_details.")
+    writes, writes_12h = _cache_writes(idt, "input_tokens_details.")
     return Usage(
         input_tokens=_int(d, "input_tokens", ""),
         output_tokens=output,
         cached_tokens=_int(idt, "cached_tokens", "input_tokens_details."),
-        cache_write_tokens=_int(idt, "cache_write_tokens", "input_tokens_details."),
+        cache_write_tokens=writes,
+        cache_write_12h_tokens=writes_12h,
         audio_input_tokens=audio_in,
         image_input_tokens=image_in,
         reasoning_tokens=_int(odt, "reasoning_tokens", "output_tokens_details."),
         audio_output_tokens=_int(odt, "audio_tokens", "output_tokens_details."),
         image_output_tokens=image_out,
     )
+
+
+def _cache_writes(idt: Mapping[str, Any] | None, where: str) -> tuple[int, int]:
+    """(all cache writes, 12-hour ones) from ``input_tokens_details`` (Responses; also read in
+    Chat's ``prompt_tokens_details``).
+
+    ``cache_write_tokens_details`` splits the writes by retention (``ttl_12h_tokens``,
+    ``ttl_30m_tokens``); the two must add up to no more than ``cache_write_tokens`` (when the
+    total is missing, their sum is the total).
+    """
+    writes = _int(idt, "cache_write_tokens", where)
+    cwd = _sub(idt, "cache_write_tokens_details") if idt is not None else None
+    if cwd is None:
+        return writes, 0
+    dw = where + "cache_write_tokens_details."
+    _warn_unknown(cwd, _KNOWN_WRITES, dw)
+    ttl_12h = _int(cwd, "ttl_12h_tokens", dw)
+    ttl_30m = _int(cwd, "ttl_30m_tokens", dw)
+    if idt is not None and idt.get("cache_write_tokens") is None:
+        return ttl_12h + ttl_30m, ttl_12h
+    if ttl_12h + ttl_30m > writes:
+        raise UsageError(
+            f"contradictory usage: {dw}ttl_12h_tokens ({ttl_12h}) + ttl_30m_tokens ({ttl_30m}) "
+            f"> {where}cache_write_tokens ({writes}); the retention classes split the writes"
+        )
+    return writes, ttl_12h
 
 
 def _realtime_usage(d: Mapping[str, Any]) -> Usage:
