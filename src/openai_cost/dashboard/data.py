@@ -389,8 +389,12 @@ def overview(
     if last < since:
         last = since
     prev = _prev_month_start(today)
-    lo = min(since, prev)
+    this_month = month_start(today)
+    lo = min(since, this_month)
     hi = max(last, today) + timedelta(days=1)
+    # the previous month's totals need no grouping: one cheaper pass, unless the window has
+    # all of it anyway
+    prev_in_rows = lo <= prev
     # days before today are closed: their rows come from the cache when given
     split = min(max(today, lo), hi)
     # the queries below are independent: on PostgreSQL they run side by side (the server does
@@ -407,6 +411,12 @@ def overview(
     if split < hi:
         jobs.append(
             pool.submit(ledger.breakdown, replace(where, since=_utc(split), until=_utc(hi)))
+        )
+    pm_job: Future[list[BreakdownRow]] | None = None
+    if not prev_in_rows:
+        pmf = replace(where, since=_utc(prev), until=_utc(this_month))
+        pm_job = pool.submit(
+            _cached, cache, ("totals", _key(pmf)), lambda: ledger.breakdown(pmf, grouped=False)
         )
     names_job = pool.submit(ledger.tag_names)
     names = names_job.result()
@@ -428,12 +438,13 @@ def overview(
             tag_jobs.append(pool.submit(ledger.report, by=by, where=topen))
     try:
         rows = [r for j in jobs for r in j.result()]
+        pm_rows = pm_job.result() if pm_job is not None else None
         tags = _merge_reports([r for j in tag_jobs for r in j.result()])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     win = [r for r in rows if since <= r.day <= last]
     mtd = [r for r in rows if month_start(today) <= r.day <= today]
-    pm = [r for r in rows if prev <= r.day < month_start(today)]
+    pm = pm_rows if pm_rows is not None else [r for r in rows if prev <= r.day < this_month]
 
     totals = _sum(win)
     mtd_t = _sum(mtd)

@@ -488,15 +488,18 @@ class Ledger:
         with self._connect() as conn:
             return queries.report_rows(conn, by=by, since=s, until=u, tags=tags, extra=extra)
 
-    def breakdown(self, where: CallFilter | None = None) -> list[BreakdownRow]:
+    def breakdown(
+        self, where: CallFilter | None = None, *, grouped: bool = True
+    ) -> list[BreakdownRow]:
         """The calls `where` selects, totalled per (UTC day, model, endpoint, tier, price
-        period), in one pass: what a dashboard sums its panels from.
+        period), in one pass: what a dashboard sums its panels from. ``grouped=False`` gives
+        one row of totals instead.
 
         Raises:
             LedgerError: the database cannot be read.
         """
         with self._connect() as conn:
-            return views.breakdown(conn, where or CallFilter())
+            return views.breakdown(conn, where or CallFilter(), grouped=grouped)
 
     def calls(
         self, where: CallFilter | None = None, *, limit: int = 50, offset: int = 0

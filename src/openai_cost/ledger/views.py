@@ -152,46 +152,49 @@ def _day_expr(conn: Connection) -> sa.ColumnElement[Any]:
     return expr
 
 
-def breakdown_query(conn: Connection, f: CallFilter) -> sa.Select[Any]:
-    """The SELECT behind `breakdown` (public so that its query plan can be checked)."""
+def breakdown_query(conn: Connection, f: CallFilter, *, grouped: bool = True) -> sa.Select[Any]:
+    """The SELECT behind `breakdown` (public so that its query plan can be checked); with
+    ``grouped=False``, one row of totals whose keys are constants."""
     none = sa.literal(_NONE)
     one, zero = sa.literal(1), sa.literal(0)
 
     def count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
         return sa.func.sum(sa.case((cond, one), else_=zero))
 
-    keys = [
+    keys: list[sa.ColumnElement[Any]] = [
         _day_expr(conn),
         _model_expr(),
         sa.func.coalesce(calls.c.endpoint, none),
         sa.func.coalesce(calls.c.tier, none),
         calls.c.price_since,
     ]
+    if not grouped:
+        keys = [sa.literal("0001-01-01"), none, none, none, sa.null()]
     priced = calls.c.cost_usd.is_not(None)
-    q = (
-        sa.select(
-            *keys,
-            sa.func.count(),
-            money_sum(conn, calls.c.cost_usd),
-            sa.func.count(calls.c.cost_usd),
-            count_if(sa.and_(calls.c.cost_usd.is_(None), calls.c.unpriced_reason.is_not(None))),
-            count_if(calls.c.status == "error"),
-            count_if(calls.c.status == "incomplete"),
-            sa.func.coalesce(sa.func.sum(calls.c.input_tokens), 0),
-            sa.func.coalesce(sa.func.sum(calls.c.cached_tokens), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((priced, calls.c.cached_tokens), else_=zero)), 0),
-            sa.func.coalesce(sa.func.sum(calls.c.output_tokens), 0),
-        )
-        .where(*filter_clauses(f))
-        .group_by(*keys)
-    )
-    return q
+    q = sa.select(
+        *keys,
+        sa.func.count(),
+        money_sum(conn, calls.c.cost_usd),
+        sa.func.count(calls.c.cost_usd),
+        count_if(sa.and_(calls.c.cost_usd.is_(None), calls.c.unpriced_reason.is_not(None))),
+        count_if(calls.c.status == "error"),
+        count_if(calls.c.status == "incomplete"),
+        sa.func.coalesce(sa.func.sum(calls.c.input_tokens), 0),
+        sa.func.coalesce(sa.func.sum(calls.c.cached_tokens), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((priced, calls.c.cached_tokens), else_=zero)), 0),
+        sa.func.coalesce(sa.func.sum(calls.c.output_tokens), 0),
+    ).where(*filter_clauses(f))
+    return q.group_by(*keys) if grouped else q
 
 
-def breakdown(conn: Connection, f: CallFilter) -> list[BreakdownRow]:
-    """The filtered calls grouped by (day, model, endpoint, tier, price period), in one scan."""
+def breakdown(conn: Connection, f: CallFilter, *, grouped: bool = True) -> list[BreakdownRow]:
+    """The filtered calls grouped by (day, model, endpoint, tier, price period), in one scan.
+
+    With ``grouped=False``: one row of totals over them all (day ``0001-01-01``, model,
+    endpoint and tier ``(none)``, no price period), cheaper when only the totals are needed.
+    """
     out = []
-    for r in conn.execute(breakdown_query(conn, f)):
+    for r in conn.execute(breakdown_query(conn, f, grouped=grouped)):
         ps = r[4]
         if isinstance(ps, str):  # SQLite hands a Date back as text when it is a group key
             ps = date.fromisoformat(ps[:10])
