@@ -16,6 +16,8 @@ Usage: python benchmarks/bench_tracking.py [--quick] [--calls N]
    are out of the figure: what remains is reading the request, watching the body, pricing it,
    building the record and ``Ledger.submit``. Measured with the real ledger and with a ledger
    whose ``submit`` does nothing, which splits tracking's own cost from the ledger's.
+3. The usage hider alone: the bytes of a 500-chunk stream fed through `UsageHider` one event at
+   a time, against ``json.loads`` of each chunk (what the SDK does to every chunk anyway).
 
 Target: under 100 microseconds at the median.
 """
@@ -132,14 +134,33 @@ def end_to_end(led: object) -> float:
                 )
             )
 
-        def stream_tracked() -> object:  # tracking adds include_usage to the request
+        def stream_tracked() -> object:  # tracking adds include_usage, then hides the chunk
             return list(
                 tracked.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
             )
 
+        def stream_tracked_asking() -> object:  # asked by the caller: passed through
+            return list(
+                tracked.chat.completions.create(
+                    model="gpt-4o",
+                    messages=MESSAGES,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
+            )
+
+        def stream_plain_unasked() -> object:  # what an untracked caller runs
+            return list(
+                plain.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True)
+            )
+
         n = max(CALLS // 4, 100)
         p, t = interleaved(stream_plain, stream_tracked, n)
-        report("chat.completions stream with its usage chunk", p, t)
+        report("stream: untracked asking for usage vs tracked not asking (usage hidden)", p, t)
+        p, t = interleaved(stream_plain, stream_tracked_asking, n)
+        report("stream: both asking for usage (passed through)", p, t)
+        p, t = interleaved(stream_plain_unasked, stream_tracked, n)
+        report("stream: neither asking for usage (what the caller pays)", p, t)
 
     return over
 
@@ -196,6 +217,57 @@ def transport_only(led: object, label: str) -> float:
     return report(f"transport only: httpx in-memory transport, same body, {label}", p, t)
 
 
+def hider_only() -> None:
+    """The cost of keeping an added usage chunk from the caller, per chunk, against the
+    ``json.loads`` the SDK runs on every chunk anyway (its floor, before pydantic)."""
+    from openai_cost.usage import UsageHider
+
+    def event(i: int, **extra: object) -> bytes:
+        chunk = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1727346168,
+            "model": "gpt-4o-2024-08-06",
+            "system_fingerprint": "fp_5050236cbd",
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"content": f" word{i}"},
+                    "logprobs": None,
+                    "finish_reason": None,
+                }
+            ],
+            **extra,
+        }
+        return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+
+    usage = {"prompt_tokens": 14, "completion_tokens": 500, "total_tokens": 514}
+    pieces = [event(i, usage=None) for i in range(500)]
+    final = json.loads(event(500, usage=usage)[6:])
+    final["choices"] = []  # the usage chunk: no choices, the usage of the whole call
+    pieces.append(b"data: " + json.dumps(final, separators=(",", ":")).encode() + b"\n\n")
+    pieces.append(b"data: [DONE]\n\n")
+
+    def hide() -> None:
+        h = UsageHider()
+        for piece in pieces:
+            h.feed(piece)
+        h.end()
+
+    def parse() -> None:
+        for piece in pieces[:-1]:  # not the [DONE] sentinel
+            json.loads(piece[6:])
+
+    hide(), parse()
+    p, t = interleaved(parse, hide, 20 if QUICK else 100)
+    per = len(pieces)
+    print(f"usage hider, a {per}-chunk stream, one event per network read ({len(p)} runs)")
+    print(
+        f"  json.loads of each chunk (the SDK's floor) {_us(statistics.median(p) / per)} per chunk"
+    )
+    print(f"  UsageHider.feed of each chunk            {_us(statistics.median(t) / per)} per chunk")
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         os.environ["OPENAI_COST_HOME"] = home
@@ -206,6 +278,7 @@ def main() -> int:
         e2e = end_to_end(led)
         tr = transport_only(led, "real SQLite ledger")
         own = transport_only(NullLedger(), "ledger.submit a no-op")
+        hider_only()
         led.flush()
         stored = len(led.records())
         led.close()

@@ -16,7 +16,9 @@ Tests steer a request with headers (``extra_headers=`` in the SDK):
 * ``x-fake-model: name`` the model the body reports;
 * ``x-fake-chunks: N`` content chunks of a stream (default 3);
 * ``x-fake-body: malformed`` a 200 whose body is not JSON;
-* ``x-fake-delay-ms: N`` wait N milliseconds before answering.
+* ``x-fake-delay-ms: N`` wait N milliseconds before answering;
+* ``x-fake-encoding: gzip`` compress a JSON or audio body (``Content-Encoding: gzip``), as
+  api.openai.com does for the bodies of calls that do not stream.
 
 Every request is kept in `FakeOpenAI.requests` (path, headers, parsed JSON body).
 """
@@ -24,6 +26,7 @@ Every request is kept in `FakeOpenAI.requests` (path, headers, parsed JSON body)
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import struct
 import threading
@@ -155,6 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_raw(
         self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None = None
     ) -> None:
+        if self.headers.get("x-fake-encoding") == "gzip":  # as api.openai.com compresses JSON
+            data = gzip.compress(data)
+            headers = {**(headers or {}), "Content-Encoding": "gzip"}
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -326,6 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _completion(self, body: Any, headers: dict[str, str]) -> None:
         model = self._model(body, headers)
         usage = _usage(headers, COMPLETION_USAGE)
+        if body.get("stream"):
+            return self._completion_stream(body, headers, model, usage)
         self._send_json(
             200,
             {
@@ -339,6 +347,41 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": usage,
             },
         )
+
+    def _completion_stream(
+        self, body: Any, headers: dict[str, str], model: str, usage: Any
+    ) -> None:
+        """A legacy completions stream: text chunks, then (when asked) a usage chunk whose
+        ``choices`` is empty, as chat streams do."""
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        cid = f"cmpl-{uuid.uuid4().hex[:29]}"
+        created = int(time.time())
+        n = int(headers.get("x-fake-chunks", "3"))
+
+        def chunk(choices: list[Any], **extra: Any) -> str:
+            c = {
+                "id": cid,
+                "object": "text_completion",
+                "created": created,
+                "model": model,
+                "choices": choices,
+                "system_fingerprint": None,
+                **extra,
+            }
+            return f"data: {json.dumps(c)}\n\n"
+
+        def events() -> Iterator[str]:
+            null_usage = {"usage": None} if include else {}
+            for i in range(n):
+                text = _WORDS[i % len(_WORDS)]
+                finish = "length" if i == n - 1 else None
+                choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": finish}
+                yield chunk([choice], **null_usage)
+            if include:
+                yield chunk([], usage=usage)
+            yield "data: [DONE]\n\n"
+
+        self._send_sse(events())
 
     def _response_obj(
         self, body: Any, headers: dict[str, str], rid: str, status: str, text: str
@@ -416,6 +459,16 @@ class _Handler(BaseHTTPRequestHandler):
                     "content": [],
                 },
             )
+            part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+            seq += 1
+            yield ev(
+                seq,
+                "response.content_part.added",
+                item_id=item,
+                output_index=0,
+                content_index=0,
+                part=part,
+            )
             for i in range(n):
                 seq += 1
                 yield ev(
@@ -437,6 +490,18 @@ class _Handler(BaseHTTPRequestHandler):
                 text=text,
                 logprobs=[],
             )
+            seq += 1
+            yield ev(
+                seq,
+                "response.content_part.done",
+                item_id=item,
+                output_index=0,
+                content_index=0,
+                part={**part, "text": text},
+            )
+            done = self._response_obj(body, headers, rid, "completed", text)
+            seq += 1
+            yield ev(seq, "response.output_item.done", output_index=0, item=done["output"][0])
             seq += 1
             yield ev(
                 seq,

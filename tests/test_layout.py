@@ -16,10 +16,12 @@ PKG = SRC / "openai_cost"
 
 # Lower layers first: a module may import its own layer or any layer below it.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "types", "config", "_encodings", "_images"}),
+    frozenset({"errors", "types", "config", "_encodings", "_images", "_exit"}),
     frozenset({"_price_file", "catalog", "pricing", "updates"}),
     frozenset({"usage"}),
     frozenset({"_api", "tokens", "summary"}),
+    frozenset({"table"}),
+    frozenset({"duckdb", "spark"}),
     frozenset({"ledger"}),
     frozenset({"budget"}),
     frozenset({"tracking"}),
@@ -27,6 +29,13 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_cli"}),
 )
 MAX_LINES = 800  # STYLE.md, section 1
+
+# Upward imports allowed inside a function only (never at module level), each with its reason.
+LAZY_UPWARD = {
+    # the public API names it (DESIGN section 7): the catalog's own tables, built by the table
+    # wing, which needs pyarrow; imported when called
+    ("openai_cost.catalog", "openai_cost.table._catalog"): "Catalog.to_arrow()",
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -97,9 +106,11 @@ def test_imports_point_down_the_wings() -> None:
         wing = _wing(module)
         if wing is None or wing == "__main__":
             continue
-        for target, _eager in _imports(module, path):
+        for target, eager in _imports(module, path):
             other = _wing(target)
             if other is None or other == wing:
+                continue
+            if not eager and (module, target) in LAZY_UPWARD:
                 continue
             if _rank(other) > _rank(wing):
                 upward.append(f"{module} -> {target}")

@@ -59,6 +59,10 @@ HEAVY = (
     "playwright",
     "openai_cost.dashboard",
     "sqlite3",
+    "pyarrow",
+    "duckdb",
+    "pyspark",
+    "orjson",
     # prices update only: urllib and http.client load when an update runs
     "urllib.request",
     "http.client",

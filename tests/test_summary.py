@@ -352,6 +352,31 @@ def test_sdk_objects_and_json_text_are_summarized_too(cat: Catalog) -> None:
     assert s.total_usd == 2 * D("0.005615")
 
 
+def test_lines_orjson_refuses_are_read_by_json(tmp_path: Path) -> None:
+    """orjson parses the common line; json decides the rest, so nothing changes for them."""
+    import json as stdjson
+
+    from openai_cost.usage import iter_records
+
+    lines = [
+        '{"a": 1, "b": [1.5, "x"]}',
+        '{"a": NaN}',  # json reads NaN, orjson refuses it
+        '{"a": 123456789012345678901234567890}',  # beyond 64 bits: orjson reads a float
+        '{"a": 1,',  # broken: json's message
+    ]
+    p = tmp_path / "f.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    items = list(iter_records(p))
+    assert items[0].obj == {"a": 1, "b": [1.5, "x"]}
+    assert str(items[1].obj["a"]) == "nan"
+    # a count that large is not a whole number of tokens to summarize: reported, never priced
+    assert items[2].obj == {"a": 1.2345678901234568e29}
+    try:
+        stdjson.loads(lines[3] + "\n")
+    except ValueError as e:
+        assert str(items[3].obj) == f"not valid JSON (truncated?): {e}"
+
+
 DEC5 = 1796464800  # 2026-12-05 10:00 UTC
 
 

@@ -95,9 +95,9 @@ def test_chat_stream_gets_usage_added(server: FakeOpenAI, ledger: Any, prices: C
     chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True))
     sent = server.requests[n].body
     assert sent["stream_options"] == {"include_usage": True}
-    # the SDK yields the usage chunk too: choices == [] (documented in tracking.py)
-    assert chunks[-1].choices == [] and chunks[-1].usage is not None
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    # the usage chunk is read by tracking and kept from the caller, who did not ask for it
+    assert all(c.choices and c.usage is None for c in chunks)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert text == "The weather in"
     [rec] = rows(ledger, tag=tag)
     assert rec.status == "ok"
@@ -539,15 +539,23 @@ def test_broken_default_ledger_does_not_break_the_call(
     monkeypatch.setenv("OPENAI_COST_HOME", str(blocker / "home"))
     monkeypatch.setattr(ledger_mod, "_DEFAULT", [])
     monkeypatch.setattr(ledger_mod, "_DEFAULT_FAILED", [])
+    from openai_cost import Budget
+
     client = openai_cost.track(_client(server), prices=prices)
+    budgeted = openai_cost.track(
+        _client(server), prices=prices, budget=Budget(Decimal("0.000001"), period="day")
+    )
     with (
         caplog.at_level(logging.WARNING, logger="openai_cost.tracking"),
         openai_cost.session() as s,
     ):
         resp = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+        # a budget cannot be checked without its ledger: said so, and the call still returns
+        assert budgeted.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
     assert resp.choices[0].message.content
-    assert s.total == MINI_CHAT  # the session still saw the call
+    assert s.total == MINI_CHAT * 2  # the session still saw both calls
     assert any("ledger" in r.getMessage() for r in caplog.records)
+    assert any("budget" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("where", ["sqlite-under-a-file", "postgres-nobody-listens"])
@@ -905,3 +913,24 @@ def test_untracked_post_endpoints_pass_through(server: FakeOpenAI, ledger: Any) 
     with pytest.raises(openai.NotFoundError):  # the local server has no moderations
         client.moderations.create(input="hello")
     assert rows(ledger, tag=tag) == []
+
+
+def test_compressed_bodies_are_priced(server: FakeOpenAI, ledger: Any, prices: Catalog) -> None:
+    # api.openai.com compresses the JSON of calls that do not stream; the SDK decodes it, and
+    # so must tracking's copy, else every such call would be stored unpriced
+    tag = run_tag()
+    client = openai_cost.track(
+        _client(server, default_headers={"x-fake-encoding": "gzip"}),
+        ledger=ledger,
+        tags={"run": tag},
+        prices=prices,
+    )
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=HELLO)
+    assert raw.headers["content-encoding"] == "gzip"
+    assert raw.parse().usage is not None
+    client.responses.create(model="gpt-4o-mini", input="Weather in San Francisco?")
+    client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
+    recs = rows(ledger, tag=tag)
+    assert [r.unpriced_reason for r in recs] == [None, None, None]
+    # text-embedding-3-small: 2 inputs x 4 tokens at $0.02 per 1M (openai-billing.md 3.8)
+    assert [r.total_usd for r in recs] == [MINI_CHAT, MINI_RESPONSES, Decimal("0.00000016")]

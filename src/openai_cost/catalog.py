@@ -155,6 +155,7 @@ class Catalog:
         self._aliases: dict[str, _Alias] = {}
         self._tool_fees: list[_ToolFees] = []
         self._cache: dict[tuple[str, date], ModelPrice] = {}
+        self._shared: dict[tuple[str, date, int, str, str | None], ModelPrice] = {}
         for f in files:
             self.load(f)
 
@@ -234,6 +235,7 @@ class Catalog:
             self._aliases[key] = a
         self._tool_fees = sorted([*self._tool_fees, *fees], key=lambda f: f.since)
         self._cache.clear()
+        self._shared.clear()
 
     def _add_entry(self, e: ModelEntry) -> None:
         old = self._entries.get(e.id)
@@ -340,19 +342,25 @@ class Catalog:
             raise UnknownModelError(
                 f"{model} (no price before {first.isoformat()}; asked for {day.isoformat()})"
             )
-        period = self._with_tool_fees(period, day)
-        mp = ModelPrice(
-            model=entry.id,
-            provider=entry.provider,
-            period=period,
-            requested=requested if requested != entry.id else None,
-            encoding=entry.encoding,
-            max_output_tokens=entry.max_output_tokens,
-            context_window=entry.context_window,
-            fine_tuned=entry.fine_tuned,
-            note=note,
-        )
-        if len(self._cache) > 4096:
+        # every day of one stretch of constant rates shares one ModelPrice (and so one set of
+        # pricing's memoised rate plans): the period, and the tool fees in force that day
+        fee_stretch = sum(1 for f in self._tool_fees if f.since <= day)
+        shared_key = (entry.id, period.since, fee_stretch, requested, note)
+        mp = self._shared.get(shared_key)
+        if mp is None:
+            mp = ModelPrice(
+                model=entry.id,
+                provider=entry.provider,
+                period=self._with_tool_fees(period, day),
+                requested=requested if requested != entry.id else None,
+                encoding=entry.encoding,
+                max_output_tokens=entry.max_output_tokens,
+                context_window=entry.context_window,
+                fine_tuned=entry.fine_tuned,
+                note=note,
+            )
+            self._shared[shared_key] = mp
+        if len(self._cache) > 65536:
             self._cache.clear()
         self._cache[key] = mp
         if warn and note is not None:
@@ -464,6 +472,22 @@ class Catalog:
             out.append(mp)
         out.sort(key=lambda m: m.requested or m.model)
         return out
+
+    def to_arrow(self, at: date | datetime | str | None = None) -> tuple[Any, Any]:
+        """The catalog as two `pyarrow.Table` objects, ``(prices, aliases)``, ready to join.
+
+        ``prices`` has one row per (model, period, tier, context band, dimension) with
+        ``since`` (inclusive) and ``until`` (exclusive, null for current rows) and an exact
+        ``price_usd`` (``decimal128(38, 12)``); ``aliases`` maps every name to its model with
+        the dates. The same tables ``openai-cost catalog export`` writes. Needs pyarrow
+        (``pip install "openai-cost[arrow]"``).
+
+        Args:
+            at: only the rows in force on this day (default: every period).
+        """
+        from .table._catalog import arrow_tables
+
+        return arrow_tables(self, None if at is None else to_date(at))
 
     def __iter__(self) -> Iterator[ModelEntry]:
         return iter(self.entries())

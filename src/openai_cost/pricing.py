@@ -266,6 +266,8 @@ def price(
         long_context = long_context and lc is not None
     plan = _plan(mp, tname, batch, long_context)
     rate = plan.rate
+    memo = plan.memo
+    new = tuple.__new__  # CostLine(...) without the Python-level __new__: this path is hot
     lines: list[CostLine] = []
     add = lines.append
     total_in = _ZERO
@@ -294,10 +296,10 @@ def price(
         buckets = (("cached_input", cached), ("input", u.input_tokens - cached))
     for key, n in buckets:
         if n:
-            per_token, r, note = rate(key)
+            per_token, r, note = memo.get(key) or rate(key)
             amount = per_token * n
             total_in += amount
-            add(CostLine(key, n, r, _UNIT, amount, "input", note))
+            add(new(CostLine, (key, n, r, _UNIT, amount, "input", note)))
 
     # ---- output buckets
     audio_out = u.audio_output_tokens
@@ -314,10 +316,10 @@ def price(
         buckets = (("reasoning", reasoning), ("output", u.output_tokens - reasoning))
     for key, n in buckets:
         if n:
-            per_token, r, note = rate(key)
+            per_token, r, note = memo.get(key) or rate(key)
             amount = per_token * n
             total_out += amount
-            add(CostLine(key, n, r, _UNIT, amount, "output", note))
+            add(new(CostLine, (key, n, r, _UNIT, amount, "output", note)))
 
     # ---- fees: never tiered
     fees = _ZERO

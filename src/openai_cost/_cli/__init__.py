@@ -21,6 +21,7 @@ _COMMANDS: dict[str, str] = {
     "price": "catalog:price",
     "models": "catalog:models",
     "analyze": "analyze:analyze",
+    "catalog": "table:catalog",
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",

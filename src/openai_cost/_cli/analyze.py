@@ -92,6 +92,14 @@ def _records(files: tuple[str, ...], progress: bool) -> Iterator[Item]:
     is_flag=True,
     help="Price every call at Batch rates (Batch output files are detected anyway).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["default", "duckdb"]),
+    default="default",
+    show_default=True,
+    help="duckdb: read JSON Lines (.gz too) and Parquet usage tables with DuckDB "
+    "(openai-cost[duckdb]); same output.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per group, then the total.")
 @click.option(
@@ -107,6 +115,7 @@ def analyze(
     since: date | None,
     until: date | None,
     batch: bool,
+    engine: str,
     as_json: bool,
     as_csv: bool,
     strict: bool,
@@ -132,14 +141,31 @@ def analyze(
     if since and until and since > until:
         raise click.UsageError(f"--since {since} is after --until {until}")
     progress = not (as_json or as_csv) and sys.stderr.isatty()
-    summary = summarize(
-        _records(files, progress),
-        by=by,
-        batch=batch,
-        since=since,
-        until=until,
-        prices=get_catalog(strict=strict),
-    )
+    if engine == "duckdb":
+        try:
+            from ..duckdb import summarize_files
+        except ModuleNotFoundError as e:
+            raise click.ClickException(str(e)) from e
+        try:
+            summary = summarize_files(
+                files,
+                by=by,
+                batch=batch,
+                since=since,
+                until=until,
+                prices=get_catalog(strict=strict),
+            )
+        except ModuleNotFoundError as e:
+            raise click.ClickException(str(e)) from e
+    else:
+        summary = summarize(
+            _records(files, progress),
+            by=by,
+            batch=batch,
+            since=since,
+            until=until,
+            prices=get_catalog(strict=strict),
+        )
     if as_json:
         echo_json(summary.to_dict())
     elif as_csv:

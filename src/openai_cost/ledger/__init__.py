@@ -17,7 +17,6 @@ upgraded by ordered migrations on first use.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import csv
 import hashlib
@@ -38,6 +37,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 
+from .. import _exit
 from ..config import load_settings
 from ..errors import ConfigError, LedgerError
 from ..types import CallRecord
@@ -380,6 +380,8 @@ class Ledger:
                         raise LedgerError(f"{self!r} is closed")
                     if self._read_only:
                         raise LedgerError(f"{self!r} is read-only")
+                    if _exit.exited():  # a thread started now would never run
+                        raise LedgerError("the interpreter is exiting; the row is not stored")
                     if self._writer is None:
                         self._writer = Writer(self._spool, self._write_batch)
                     w = self._writer
@@ -614,11 +616,14 @@ def _short(e: BaseException) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
-@atexit.register
 def _close_all() -> None:
     for ledger in list(_OPEN):
         with contextlib.suppress(Exception):
             ledger.close(_EXIT_TIMEOUT)
+
+
+# at exit, after tracking has recorded the calls still in flight (see openai_cost._exit)
+_exit.on_exit(_close_all, stage=_exit.CLOSE)
 
 
 def _after_fork_in_child() -> None:

@@ -20,12 +20,14 @@ billable endpoint (chat completions, completions, responses, embeddings, audio, 
   ``http_status`` and no cost. SDK retries are separate attempts, so a call retried once after a
   429 leaves two rows: one error, one priced;
 * chat and completions streams that did not ask for usage get
-  ``stream_options.include_usage = true`` added to the request. The SDK then yields one extra
-  final chunk with ``choices == []`` and the usage: code that reads ``chunk.choices[0]`` must
-  skip it;
-* a stream the caller closes or drops before its usage arrived is recorded with
-  ``status="incomplete"``, the model it reported and no cost (OpenAI still bills the tokens
-  generated until then; the API does not say how many).
+  ``stream_options.include_usage = true`` added to the request (the one change tracking makes
+  on the wire). The usage chunk this adds, and the ``"usage": null`` members of the other
+  chunks, are read at the transport and kept from the SDK, so the caller gets the chunks it
+  would get untracked;
+* a stream the caller closes, drops or leaves open at exit before its usage arrived is recorded
+  with ``status="incomplete"``, the model it reported and no cost (OpenAI still bills the tokens
+  generated until then; the API does not say how many). At exit such calls are recorded before
+  the ledgers flush, so the row is stored and the process exits promptly.
 
 Tracking never breaks or noticeably slows the call: parsing and pricing take microseconds, the
 row is queued with `Ledger.submit` (written by a background thread), and any failure in pricing

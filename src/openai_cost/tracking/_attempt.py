@@ -52,6 +52,7 @@ class Attempt:
         "created_at",
         "endpoint",
         "finished",
+        "hide_usage",
         "model_requested",
         "reservation",
         "sessions",
@@ -71,6 +72,8 @@ class Attempt:
         self.t0 = time.perf_counter()
         self.reservation: Reservation | None = None
         self.finished = False
+        self.hide_usage = False
+        """True when tracking asked the stream for its usage: the caller must not see it."""
 
     def finish(
         self,

@@ -2,7 +2,9 @@
 
 `read_request` also asks chat and completions streams for their usage chunk
 (``stream_options.include_usage``) by rewriting the request's body, except on Azure API
-versions that refuse the option.
+versions that refuse the option. That is the one change tracking makes to a request: the body
+is re-serialised with the option added (same members, same values, compact JSON) and its
+``Content-Length`` updated; other headers, the URL and every other request are untouched.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class Seen(NamedTuple):
     """The body's bytes when in memory."""
     request: Any
     """The request to send (rewritten when usage was added to a stream)."""
+    usage_added: bool = False
+    """True when tracking added ``stream_options.include_usage``: the usage chunk the stream
+    then carries is for tracking only and is kept from the caller."""
 
 
 def httpx_module(obj: Any) -> Any:
@@ -63,13 +68,16 @@ def read_request(request: Any) -> Seen | None:
     else:
         model = _form_model(request, raw)
     stream = body is not None and body.get("stream") is True
+    added = False
     if stream and endpoint in _STREAM_USAGE_ENDPOINTS and _can_ask_usage(request, m):
         assert body is not None
         opts = body.get("stream_options")
         if not (isinstance(opts, dict) and opts.get("include_usage")):
-            body = {**body, "stream_options": {**(opts or {}), "include_usage": True}}
+            extra = opts if isinstance(opts, dict) else {}
+            body = {**body, "stream_options": {**extra, "include_usage": True}}
             request = _with_json(request, body)
-    return Seen(endpoint, model, stream, body, raw, request)
+            added = True
+    return Seen(endpoint, model, stream, body, raw, request, added)
 
 
 def _request_body(request: Any) -> tuple[dict[str, Any] | None, bytes | None]:
@@ -109,7 +117,7 @@ def _form_model(request: Any, raw: bytes | None) -> str | None:
 
 def _with_json(request: Any, body: dict[str, Any]) -> Any:
     """``request`` carrying ``body`` instead (the SDK builds a fresh request per attempt)."""
-    content = json.dumps(body, separators=(",", ":")).encode()
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()  # as httpx
     mod = httpx_module(request)
     request.headers["Content-Length"] = str(len(content))
     request.stream = mod.ByteStream(content)

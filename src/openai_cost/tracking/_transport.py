@@ -8,6 +8,13 @@ unchanged while keeping a copy. When the body has been read (or the caller close
 response) the copy is parsed, priced and turned into one `CallRecord` per HTTP attempt, which goes
 to the active sessions and to the ledger.
 
+When tracking added ``include_usage`` to a stream, the tap hands the SDK the stream without what
+that option added (`UsageHider`): the caller sees the chunks it would see untracked, while the
+copy keeps the usage chunk for pricing. A response still open when the interpreter exits (a
+stream the caller broke out of and kept, or one only garbage collection would free) is recorded
+by the exit sequence (`openai_cost._exit`) before the ledgers are closed, so its row is stored and
+nothing starts a thread while the interpreter finalises.
+
 Everything here except `BudgetExceededError` runs under `never_raise`: tracking never breaks
 the caller's call. The request is read by `_request`, the record built by `_attempt`.
 """
@@ -16,11 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .. import _exit
 from ..errors import BudgetExceededError, BudgetWarning
 from ..tokens import estimate_request
+from ..usage import UsageHider
 from ._attempt import Attempt, Config, ledger_of
 from ._guard import log, never_raise
 from ._request import Seen, httpx_module, read_request
@@ -47,6 +58,7 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
         if seen is not None:
             request = seen.request
             att = Attempt(cfg, seen.endpoint, seen.model, seen.stream)
+            att.hide_usage = seen.usage_added
     if seen is None or att is None:  # not billable, or a bug in reading (logged)
         return None, request, None
     if cfg.budget is not None:
@@ -74,8 +86,24 @@ def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: byt
 # --------------------------------------------------------------------------- response side
 
 
+_OPEN: weakref.WeakSet[_SyncTapBase] = weakref.WeakSet()
+"""Taps whose attempt is not finished yet: the exit sequence finishes them."""
+
+
+def _finish_open() -> None:
+    for tap in list(_OPEN):
+        with contextlib.suppress(Exception):
+            tap._done()
+
+
+_exit.on_exit(_finish_open, stage=_exit.FINISH)
+if hasattr(os, "register_at_fork"):  # a forked child does not own its parent's calls
+    os.register_at_fork(after_in_child=_OPEN.clear)
+
+
 class _SyncTapBase:
-    """Passes a response's bytes through unchanged, keeps a copy, finishes the attempt."""
+    """Passes a response's bytes through (without an added usage chunk), keeps a copy,
+    finishes the attempt."""
 
     _inner: Any
     _att: Attempt
@@ -84,6 +112,7 @@ class _SyncTapBase:
     _req: dict[str, Any] | None
     _buf: list[bytes]
     _complete: bool
+    _hider: UsageHider | None
 
     def _setup(self, inner: Any, att: Attempt, response: Any, req: dict[str, Any] | None) -> None:
         self._inner = inner
@@ -93,28 +122,68 @@ class _SyncTapBase:
         self._req = req
         self._buf = []
         self._complete = False
+        self._hider = UsageHider() if att.hide_usage and _hideable(response) else None
+        _OPEN.add(self)
 
     def _done(self) -> None:
+        _OPEN.discard(self)
         if not self._att.finished:
             self._att.finish(
                 self._status,
                 self._headers,
-                b"".join(self._buf),
+                _decoded(self._headers, b"".join(self._buf)),
                 complete=self._complete,
                 request_body=self._req,
             )
 
     def __del__(self) -> None:  # the caller dropped the response without closing it
-        with contextlib.suppress(Exception):  # interpreter shutdown
+        if _exit.exited():  # finished by the exit sequence; the interpreter is finalising
+            return
+        with contextlib.suppress(Exception):
             self._done()
+
+
+def _decoded(headers: Any, body: bytes) -> bytes:
+    """The body as the SDK reads it: the copy holds the bytes as sent, compressed when the
+    server compressed them (api.openai.com compresses the JSON of calls that do not stream)."""
+    encoding = headers.get("content-encoding", "identity")
+    if not body or encoding in ("", "identity"):
+        return body
+    try:  # httpx's own decoders, through its public API
+        mod = httpx_module(headers)
+        out: bytes = mod.Response(200, headers={"content-encoding": encoding}, content=body).read()
+    except Exception:  # cut short (an abandoned response) or unknown: the raw bytes, unread
+        return body
+    return out
+
+
+def _hideable(response: Any) -> bool:
+    """True for an event stream whose bytes are readable as they come (not compressed)."""
+    headers = response.headers
+    return (
+        response.status_code < 400
+        and headers.get("content-type", "").startswith("text/event-stream")
+        and headers.get("content-encoding", "identity") in ("", "identity")
+    )
 
 
 class _SyncTapMixin(_SyncTapBase):
     def __iter__(self) -> Iterator[bytes]:
         buf = self._buf
-        for chunk in self._inner:
-            buf.append(chunk)
-            yield chunk
+        hider = self._hider
+        if hider is None:
+            for chunk in self._inner:
+                buf.append(chunk)
+                yield chunk
+        else:
+            for chunk in self._inner:
+                buf.append(chunk)
+                out = hider.feed(chunk)
+                if out:
+                    yield out
+            out = hider.end()
+            if out:
+                yield out
         self._complete = True
 
     def close(self) -> None:
@@ -127,9 +196,20 @@ class _SyncTapMixin(_SyncTapBase):
 class _AsyncTapMixin(_SyncTapBase):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         buf = self._buf
-        async for chunk in self._inner:
-            buf.append(chunk)
-            yield chunk
+        hider = self._hider
+        if hider is None:
+            async for chunk in self._inner:
+                buf.append(chunk)
+                yield chunk
+        else:
+            async for chunk in self._inner:
+                buf.append(chunk)
+                out = hider.feed(chunk)
+                if out:
+                    yield out
+            out = hider.end()
+            if out:
+                yield out
         self._complete = True
 
     async def aclose(self) -> None:

@@ -7,7 +7,8 @@ Everything that reads what the API sends back lives here, and turns it into the 
   and the one "SDK object to dict" reader (`as_mapping`);
 * `_response`: whole responses, streams, events and Batch lines -> `Call` (`extract_usage`),
   with the tables of endpoints and event types;
-* `_sse`: the one Server-Sent Events framer;
+* `_sse`: the one Server-Sent Events framer, and `UsageHider`, which takes out of a live
+  stream the usage chunk tracking asked for on the caller's behalf;
 * `_files`: files of responses, Batch output and logs, read item by item (`iter_records`).
 
 `summary`, `tracking` and `cost_of` read responses only through the names exported here.
@@ -35,6 +36,7 @@ from ._response import (
     parse_sse,
     stream_payload,
 )
+from ._sse import UsageHider
 
 __all__ = [
     "CHAT_COMPLETION_DETAIL_KEYS",
@@ -45,6 +47,7 @@ __all__ = [
     "RESPONSE_DONE",
     "USAGE_EVENTS",
     "Item",
+    "UsageHider",
     "as_mapping",
     "body_payload",
     "endpoint_of",

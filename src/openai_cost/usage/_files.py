@@ -101,6 +101,7 @@ def _read(
         yield Item(name, n, obj)
     else:
         yield Item(name, n, UsageError(f"line is not JSON: {first[:60]!r}"))
+    fast_loads = _orjson_loads()
     loads = json.loads
     new = tuple.__new__  # Item(...) without the Python-level __new__: this loop is hot
     tell = raw.tell if on_progress is not None and raw.seekable() else None
@@ -109,6 +110,11 @@ def _read(
         if tell is not None and not n & 0x1FFF:
             on_progress(tell())  # type: ignore[misc]
         try:
+            yield new(Item, (name, n, fast_loads(line)))
+            continue
+        except ValueError:
+            pass  # orjson refused it: json decides, so values and messages stay json's
+        try:
             # decoding first skips json's encoding sniffing; bad UTF-8 is a ValueError too
             yield new(Item, (name, n, loads(line.decode("utf-8"))))
         except ValueError as e:
@@ -116,6 +122,26 @@ def _read(
                 yield Item(name, n, UsageError(f"not valid JSON (truncated?): {e}"))
     if tell is not None:
         on_progress(tell())  # type: ignore[misc]
+
+
+def _orjson_loads() -> Callable[[bytes], Any]:
+    """orjson's ``loads`` (2-3x faster than json's), imported on first use.
+
+    It accepts a subset of what json accepts (no NaN, no lone surrogates) and gives the same
+    values, except integers beyond 64 bits, which it reads as floats (a token count that large
+    is then reported as not a whole number, never priced). A line it refuses is read again by
+    json, so error messages are json's. Without orjson, json's ``loads`` of the decoded line.
+    """
+    try:
+        import orjson
+    except ModuleNotFoundError:  # pragma: no cover - orjson is a dependency
+
+        def decode(line: bytes) -> Any:
+            return json.loads(line.decode("utf-8"))
+
+        return decode
+    loads: Callable[[bytes], Any] = orjson.loads
+    return loads
 
 
 def _only_line(f: IO[bytes]) -> bool:

@@ -1,0 +1,724 @@
+"""The columnar pricing kernel: `cost_of`'s rules over whole Arrow record batches.
+
+How a batch is priced, with no Python work per row:
+
+1. The usage columns (named like `Usage`'s fields; a missing column is zero) are checked the
+   way `Usage` checks them: a negative count or a detail larger than its total gives the row the
+   same reason `cost_of` would raise, and no cost.
+2. Each row gets a group id from its (model, day, tier, batch, image quality/size) by
+   dictionary-encoding the key columns and combining the codes into one integer. Each distinct
+   group is resolved once, in Python, with the same `Catalog.resolve` and the same rate plans as
+   `pricing.price`: the price entry, the long-context threshold, and for both sides of the
+   threshold the rate of every bucket in integer units of 1e-12 USD, or the error `cost_of`
+   would raise.
+3. The exclusive buckets are computed with columnar integer arithmetic, each multiplied by its
+   rate taken by plan id (group x long-context flag), and summed into input, output and fees.
+   Overflow-checked int64 is the fast path; a batch that overflows is redone in 256-bit
+   decimals. The sums are exact: the cost columns are ``decimal128(38, 12)`` and a rate that
+   cannot be written with 12 decimal places per unit leaves its rows unpriced with a reason.
+
+The first reason in `cost_of`'s own order wins: usage, model, tier, then buckets in pricing order
+(input, output, characters, audio, images, tool calls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..catalog import catalog, to_date
+from ..errors import OpenAICostError, PricingError
+from ..pricing import _MTOK, _OWN_TABLE, _plan, normalize_tier
+from ..types import (
+    _FIELD_KEY,
+    _SUBSET_CHECKS,
+    _SUM_CHECKS,
+    BUCKETS,
+    FEE_DIMENSIONS,
+    USAGE_COUNT_FIELDS,
+)
+from ..types import (
+    _PLAN as _TREE_PLAN,
+)
+from ._arrow import require_pyarrow
+from ._catalog import PRICE_SCALE
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+
+__all__ = ["COST_COLUMNS", "TOOL_COLUMNS", "Kernel", "price"]
+
+COST_COLUMNS: tuple[str, ...] = (
+    "cost_input_usd",
+    "cost_output_usd",
+    "cost_fees_usd",
+    "cost_total_usd",
+    "resolved_model",
+    "price_since",
+    "unpriced_reason",
+)
+"""Columns the kernel appends, in order."""
+
+TOOL_COLUMNS: tuple[str, ...] = tuple(
+    k for k in FEE_DIMENSIONS if k not in ("characters", "audio_minute")
+)
+"""Usage columns counting billable built-in tool calls (one per fee dimension)."""
+
+_UNIT = Decimal(1).scaleb(-PRICE_SCALE)
+_EPOCH = date(1970, 1, 1)
+_BUCKETS = tuple(b.key for b in BUCKETS)  # pricing order: most specific first, input first
+_INPUT_BUCKETS = frozenset(_BUCKETS[: _BUCKETS.index("input") + 1])
+_MS_PER_MINUTE = 60_000
+
+
+def _units(rate: Decimal, per: Decimal) -> int | None:
+    """``rate / per`` in units of 1e-12 USD, or None when that is not a whole number."""
+    v = rate / per / _UNIT
+    return int(v) if v == v.to_integral_value() else None
+
+
+def _inexact(model: str, key: str, rate: Decimal, unit: str) -> str:
+    return (
+        f"model {model!r}: the {key} rate {rate} per {unit} has more than {PRICE_SCALE} "
+        "decimal places per unit; the table kernel cannot price it exactly (use cost_of)"
+    )
+
+
+class _Plan:
+    """The rates of one group on one side of the long-context threshold."""
+
+    __slots__ = ("buckets", "reason")
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        # bucket -> (units per token, error)
+        self.buckets: dict[str, tuple[int | None, str | None]] = {}
+
+
+class _Group:
+    """One distinct (model, day, tier, batch, image key) resolved."""
+
+    __slots__ = (
+        "audio",
+        "chars",
+        "image",
+        "model",
+        "plans",
+        "reason",
+        "since",
+        "threshold",
+        "tools",
+    )
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.model: str | None = None
+        self.since: date | None = None
+        self.threshold: int | None = None
+        self.plans: tuple[_Plan, _Plan] = (_Plan(), _Plan())
+        # fees: (units per unit, error prefix, error suffix); error None when priced
+        self.chars: tuple[int | None, str | None, str | None] = (None, None, None)
+        self.audio: tuple[int | None, str | None, str | None] = (None, None, None)
+        self.image: tuple[int | None, str | None] = (None, None)
+        self.tools: dict[str, tuple[int | None, str | None, str | None]] = {}
+
+
+def _resolve(
+    cat: Catalog,
+    model: str | None,
+    day: date,
+    tier: str | None,
+    batch: bool,
+    image_key: str | None,
+    shared: dict[tuple[Any, ...], tuple[Any, _Group]],
+) -> _Group:
+    g = _Group()
+    if not model:
+        g.reason = (
+            "model= is required to price a bare usage (the usage object does not name its model)"
+        )
+        return g
+    try:
+        mp = cat.resolve(model, day)
+    except OpenAICostError as e:
+        g.reason = str(e)
+        return g
+    try:
+        tname = normalize_tier(tier)
+        if batch and tname in _OWN_TABLE:
+            raise PricingError(
+                f"batch=True cannot be combined with tier {tier!r}: Batch API calls have no "
+                "service tier"
+            )
+    except PricingError as e:
+        g.reason = str(e)
+        return g
+    period = mp.period
+    # the rates depend on the entry, its period (the catalog-wide tool fees merged into its
+    # standard rates change with the day), the tier and the image key only: share them
+    shared_key = (
+        mp.model,
+        period.since,
+        frozenset(period.standard.items()),
+        tname,
+        batch,
+        image_key,
+    )
+    hit = shared.get(shared_key)
+    if hit is not None:
+        return hit[1]
+    shared[shared_key] = (period, g)
+    g.model = mp.model
+    g.since = period.since
+    lc = period.long_context
+    g.threshold = None if lc is None else lc.threshold
+    if lc is None:
+        g.plans = (g.plans[0], g.plans[0])  # no long-context side: both plans are the same
+    for long_ctx, plan in zip((False, True), g.plans, strict=True):
+        if long_ctx and lc is None:
+            break
+        try:
+            rates = _plan(mp, tname, batch, long_ctx)
+        except PricingError as e:
+            plan.reason = str(e)
+            continue
+        for key in _BUCKETS:
+            try:
+                _, per_m, _ = rates.rate(key)
+            except PricingError as e:
+                plan.buckets[key] = (None, str(e))
+                continue
+            u = _units(per_m, _MTOK)
+            plan.buckets[key] = (
+                (u, None) if u is not None else (None, _inexact(mp.model, key, per_m, "1M tokens"))
+            )
+    std = period.standard
+
+    def fee(
+        key: str, per: Decimal, unit: str, what: str
+    ) -> tuple[int | None, str | None, str | None]:
+        if key not in std:
+            return (
+                None,
+                f"model {mp.model!r} has no {key} rate, so ",
+                f"{what} cannot be priced (prices since {period.since})",
+            )
+        u = _units(std[key], per)
+        if u is None:
+            return None, _inexact(mp.model, key, std[key], unit), None
+        return u, None, None
+
+    g.chars = fee("characters", _MTOK, "1M characters", " characters")
+    g.audio = fee("audio_minute", Decimal(_MS_PER_MINUTE), "minute", " s of audio")
+    for tool in TOOL_COLUMNS:
+        g.tools[tool] = fee(tool, Decimal(1), FEE_DIMENSIONS[tool], f" {tool}(s)")
+    if image_key is not None:
+        per_image = period.per_image
+        if image_key not in per_image:
+            known = ", ".join(sorted(per_image)) or "none"
+            g.image = (
+                None,
+                f"model {mp.model!r} has no per-image price for quality/size {image_key!r}; "
+                f"known: {known}",
+            )
+        else:
+            u = _units(per_image[image_key], Decimal(1))
+            g.image = (
+                (u, None)
+                if u is not None
+                else (None, _inexact(mp.model, "image", per_image[image_key], "image"))
+            )
+    return g
+
+
+def _contradiction(small: str, a: Any, big: str, b: Any) -> Any:
+    """The message `Usage` raises for ``small > big``, row by row (built when called)."""
+    pa, pc = require_pyarrow()
+
+    def text(x: Any) -> Any:
+        return pa.scalar("0") if x is None else x.cast(pa.string())
+
+    def build() -> Any:
+        return pc.binary_join_element_wise(
+            pa.scalar(f"contradictory usage: {small} ("),
+            text(a),
+            pa.scalar(f") > {big} ("),
+            text(b),
+            pa.scalar(f"); {small} must be a subset of {big}"),
+            "",
+        )
+
+    return build
+
+
+class _Overflow(Exception):
+    pass
+
+
+class Kernel:
+    """Prices record batches; remembers resolved groups across the batches of one run.
+
+    Args:
+        model, at, tier, batch: names of the key columns (see `price`).
+        prices: a `Catalog` instead of the shared one.
+        today: the day undated rows are priced at (default: today, UTC).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "model",
+        at: str = "created_at",
+        tier: str = "service_tier",
+        batch: str = "batch",
+        prices: Catalog | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.pa, self.pc = require_pyarrow()
+        self.model_col = model
+        self.at_col = at
+        self.tier_col = tier
+        self.batch_col = batch
+        self.cat = prices if prices is not None else catalog()
+        self.today = today if today is not None else to_date(None)
+        self.groups: dict[tuple[Any, ...], _Group] = {}
+        self.shared: dict[tuple[Any, ...], tuple[Any, _Group]] = {}
+        pa = self.pa
+        self.money = pa.decimal128(38, PRICE_SCALE)
+
+    def result_fields(self) -> list[Any]:
+        """The Arrow fields the kernel appends."""
+        pa = self.pa
+        return [
+            pa.field("cost_input_usd", self.money),
+            pa.field("cost_output_usd", self.money),
+            pa.field("cost_fees_usd", self.money),
+            pa.field("cost_total_usd", self.money),
+            pa.field("resolved_model", pa.string()),
+            pa.field("price_since", pa.date32()),
+            pa.field("unpriced_reason", pa.string()),
+        ]
+
+    # ------------------------------------------------------------------ columns
+    def _count(self, rb: Any, name: str) -> Any:
+        pa, pc = self.pa, self.pc
+        i = rb.schema.get_field_index(name)
+        if i < 0:
+            return None
+        col = rb.column(i)
+        t = col.type
+        if not (pa.types.is_integer(t) or pa.types.is_null(t)):
+            raise TypeError(f"usage column {name!r} must hold whole numbers, got {t}")
+        col = col.cast(pa.int64())
+        return pc.fill_null(col, 0) if col.null_count else col
+
+    def _days(self, rb: Any) -> Any:
+        """Days since 1970-01-01 (UTC) of the ``at`` column; undated rows: today."""
+        pa, pc = self.pa, self.pc
+        n = rb.num_rows
+        today = (self.today - _EPOCH).days
+        i = rb.schema.get_field_index(self.at_col)
+        if i < 0:
+            return pa.array([today] * n, pa.int32()) if n else pa.array([], pa.int32())
+        col = rb.column(i)
+        t = col.type
+        if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            days = col.cast(pa.date32()).cast(pa.int32())
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            short = pc.equal(pc.utf8_length(col), 10)
+            as_date = pc.cast(pc.if_else(short, col, None), pa.date32())
+            as_ts = pc.cast(
+                pc.cast(pc.if_else(short, None, col), pa.timestamp("us", tz="UTC")), pa.date32()
+            )
+            days = pc.coalesce(as_date, as_ts).cast(pa.int32())
+        elif pa.types.is_integer(t):  # epoch seconds, as the API's `created`
+            days = pc.divide(col.cast(pa.int64()), 86400).cast(pa.int32())
+        else:
+            raise TypeError(
+                f"column {self.at_col!r} must be a timestamp, date, ISO string or epoch "
+                f"seconds, got {t}"
+            )
+        return pc.fill_null(days, today)
+
+    def _encode(self, arr: Any) -> tuple[Any, list[Any]]:
+        """(int64 codes, values) with nulls as their own last code."""
+        pa, pc = self.pa, self.pc
+        enc = pc.dictionary_encode(arr)
+        values = enc.dictionary.to_pylist()
+        codes = enc.indices.cast(pa.int64())
+        if codes.null_count:
+            codes = pc.fill_null(codes, len(values))
+            values.append(None)
+        return codes, values
+
+    # ------------------------------------------------------------------ pricing
+    def price_batch(self, rb: Any) -> Any:
+        """Price one `pyarrow.RecordBatch`; returns it with the cost columns appended."""
+        try:
+            return self._price_batch(rb, wide=False)
+        except _Overflow:
+            return self._price_batch(rb, wide=True)
+
+    def _price_batch(self, rb: Any, *, wide: bool) -> Any:
+        pa, pc = self.pa, self.pc
+        n = rb.num_rows
+        names = rb.schema.names
+        if self.model_col not in names:
+            raise KeyError(
+                f"no model column {self.model_col!r}; columns: {', '.join(names)} "
+                "(pass model=... to name it)"
+            )
+        counts = {f: self._count(rb, f) for f in USAGE_COUNT_FIELDS}
+        tools = {t: self._count(rb, t) for t in TOOL_COLUMNS}
+        # a reason the row arrived with (an unreadable record from from_records) is kept
+        ri = rb.schema.get_field_index("unpriced_reason")
+        reason = rb.column(ri).cast(pa.string()) if ri >= 0 else pa.nulls(n, pa.string())
+
+        def put(mask: Any, msg: Any) -> None:
+            """Give rows in ``mask`` without a reason yet ``msg`` (built only if needed)."""
+            nonlocal reason
+            mask = pc.and_kleene(mask, pc.is_null(reason))
+            if pc.any(mask).as_py():
+                reason = pc.if_else(mask, msg() if callable(msg) else msg, reason)
+
+        def text(*parts: Any) -> Any:
+            return pc.binary_join_element_wise(
+                *[p if not isinstance(p, str) else pa.scalar(p) for p in parts], ""
+            )
+
+        # ---- 1. the usage, checked as Usage checks it
+        for name in USAGE_COUNT_FIELDS:
+            c = counts[name]
+            if c is not None:
+                put(
+                    pc.less(c, 0),
+                    lambda c=c, name=name: text(f"{name} must be >= 0, got ", c.cast(pa.string())),
+                )
+        seconds_ms = None
+        si = rb.schema.get_field_index("audio_seconds")
+        if si >= 0:
+            secs = rb.column(si)
+            if pa.types.is_floating(secs.type):
+                secs = secs.cast(pa.string())
+            secs_txt = secs.cast(pa.string())
+            dec = secs.cast(pa.decimal128(38, 9))
+            dec = pc.fill_null(dec, Decimal(0))
+            put(
+                pc.less(dec, Decimal(0)),
+                lambda: text("audio_seconds must be a finite number >= 0, got ", secs_txt),
+            )
+            ms = dec.cast(pa.decimal128(38, 3), safe=False)
+            put(
+                pc.not_equal(ms.cast(pa.decimal128(38, 9)), dec),
+                lambda: text(
+                    "audio_seconds finer than a millisecond cannot be priced here: ", secs_txt
+                ),
+            )
+            seconds_ms = ms.view(pa.decimal128(38, 0)).cast(pa.int64())
+        for tool in TOOL_COLUMNS:
+            c = tools[tool]
+            if c is not None:
+                put(
+                    pc.less(c, 0),
+                    lambda c=c, tool=tool: text(
+                        f"tool_calls[{tool!r}] must be >= 0, got ", c.cast(pa.string())
+                    ),
+                )
+
+        zero = pa.scalar(0, pa.int64())
+
+        def add(*xs: Any) -> Any:
+            out = None
+            for x in xs:
+                if x is not None:
+                    out = x if out is None else pc.add(out, x)
+            return out
+
+        def sub(a: Any, *xs: Any) -> Any:
+            out = a
+            for x in xs:
+                if x is not None:
+                    out = pc.negate(x) if out is None else pc.subtract(out, x)
+            return out
+
+        c = counts
+        i_tok = c["input_tokens"]
+        # the bucket tree's checks, in Usage's order: every part within its whole, then the
+        # exclusive count of every bucket with parts >= 0 (types declares both, once)
+        for small, big in _SUBSET_CHECKS:
+            a, b = c[small], c[big]
+            if a is None:
+                continue
+            put(pc.greater(a, zero if b is None else b), _contradiction(small, a, big, b))
+        excl: dict[str, Any] = {}
+        for key, field_, inside in _TREE_PLAN:
+            excl[key] = sub(c[field_], *(excl[k] for k in inside))
+        for whole, members in _SUM_CHECKS:
+            x = excl[_FIELD_KEY[whole]]
+            if x is None:
+                continue
+            w = c[whole]
+            put(
+                pc.less(x, 0),
+                _contradiction(members, sub(w, x), whole, w),
+            )
+        buckets = excl
+        images = c["images"]
+        image_key = None
+        if images is not None and pc.any(pc.greater(images, 0)).as_py():
+
+            def opt(name: str) -> Any:
+                j = rb.schema.get_field_index(name)
+                return rb.column(j).cast(pa.string()) if j >= 0 else pa.nulls(n, pa.string())
+
+            size, quality = opt("image_size"), opt("image_quality")
+            has = pc.greater(images, 0)
+            put(
+                pc.and_(has, pc.or_(pc.is_null(size), pc.is_null(quality))),
+                pa.scalar(
+                    "images need image_size and image_quality to be priced "
+                    "(e.g. image_size='1024x1024', image_quality='standard')"
+                ),
+            )
+            key = text(
+                pc.utf8_lower(pc.fill_null(quality, "")), "/", pc.utf8_lower(pc.fill_null(size, ""))
+            )
+            image_key = pc.if_else(has, key, pa.scalar(None, pa.string()))
+
+        # ---- 2. one resolution per distinct group
+        model_codes, models = self._encode(rb.column(names.index(self.model_col)).cast(pa.string()))
+        day_codes, days = self._encode(self._days(rb))
+        ti = rb.schema.get_field_index(self.tier_col)
+        tier_codes, tiers = (
+            self._encode(rb.column(ti).cast(pa.string())) if ti >= 0 else (None, [None])
+        )
+        bi = rb.schema.get_field_index(self.batch_col)
+        batch_codes = None
+        if bi >= 0:
+            batch_codes = pc.fill_null(rb.column(bi).cast(pa.bool_()), False).cast(pa.int64())
+        img_codes, img_keys = self._encode(image_key) if image_key is not None else (None, [None])
+        code = model_codes
+        for codes, size_ in (
+            (day_codes, len(days)),
+            (tier_codes, len(tiers)),
+            (batch_codes, 2),
+            (img_codes, len(img_keys)),
+        ):
+            code = pc.multiply(code, size_)
+            if codes is not None:
+                code = pc.add(code, codes)
+        uniq = pc.unique(code)
+        gid = pc.index_in(code, value_set=uniq).cast(pa.int64())
+        groups: list[_Group] = []
+        for v in uniq.to_pylist():
+            v, ik = divmod(v, len(img_keys))
+            v, b = divmod(v, 2)
+            v, t = divmod(v, len(tiers))
+            m, d = divmod(v, len(days))
+            gkey = (models[m], days[d], tiers[t], bool(b), img_keys[ik])
+            g = self.groups.get(gkey)
+            if g is None:
+                g = self.groups[gkey] = _resolve(
+                    self.cat,
+                    models[m],
+                    _EPOCH + timedelta(days=days[d]),
+                    tiers[t],
+                    bool(b),
+                    img_keys[ik],
+                    self.shared,
+                )
+            groups.append(g)
+        # distinct keys often share one resolution (aliases, days of one period): index those
+        index: dict[int, int] = {}
+        distinct: list[_Group] = []
+        for g in groups:
+            if id(g) not in index:
+                index[id(g)] = len(distinct)
+                distinct.append(g)
+        gid = pc.take(pa.array([index[id(g)] for g in groups], pa.int64()), gid)
+        groups = distinct
+
+        resolved = pc.take(pa.array([g.model for g in groups], pa.string()), gid)
+        since = pc.take(pa.array([g.since for g in groups], pa.date32()), gid)
+        group_reasons = [g.reason for g in groups]
+        if any(r is not None for r in group_reasons):
+            put(pc.is_valid(gid), pc.take(pa.array(group_reasons, pa.string()), gid))
+
+        # long context: input strictly above the group's threshold
+        plan_id = pc.multiply(gid, 2)
+        thresholds = [g.threshold for g in groups]
+        if i_tok is not None and any(t is not None for t in thresholds):
+            thr = pc.take(pa.array(thresholds, pa.int64()), gid)
+            long_ctx = pc.fill_null(pc.greater(i_tok, thr), False)
+            plan_id = pc.add(plan_id, long_ctx.cast(pa.int64()))
+        plans = [p for g in groups for p in g.plans]
+        plan_reasons = [p.reason for p in plans]
+        if any(r is not None for r in plan_reasons):
+            put(pc.is_valid(plan_id), pc.take(pa.array(plan_reasons, pa.string()), plan_id))
+
+        # ---- 3. exclusive buckets x rates, in pricing order
+        if wide:
+            word, wide_sum = pa.decimal256(19, 0), pa.decimal256(60, 0)
+
+            def mul(x: Any, r: Any) -> Any:
+                return pc.multiply(x.cast(word), r.cast(word)).cast(wide_sum)
+
+            def acc(total: Any, x: Any) -> Any:
+                return x if total is None else pc.add(total, x).cast(wide_sum)
+
+        else:
+
+            def mul(x: Any, r: Any) -> Any:
+                try:
+                    return pc.multiply_checked(x, r)
+                except pa.ArrowInvalid as e:
+                    raise _Overflow from e
+
+            def acc(total: Any, x: Any) -> Any:
+                if total is None:
+                    return x
+                try:
+                    return pc.add_checked(total, x)
+                except pa.ArrowInvalid as e:
+                    raise _Overflow from e
+
+        def priced(count: Any, rates: list[int | None], errors: Any) -> Any:
+            """count x rate by plan; rows with a count and no rate get the error."""
+            rate_arr = pa.array(rates, pa.int64())
+            rate = pc.take(rate_arr, plan_id)
+            if rate_arr.null_count:
+                put(pc.and_(pc.is_null(rate), pc.not_equal(count, 0)), errors)
+                rate = pc.fill_null(rate, 0)
+            return mul(count, rate)
+
+        totals: dict[str, Any] = {"input": None, "output": None, "fees": None}
+        for key in _BUCKETS:
+            count = buckets[key]
+            if count is None:
+                continue
+            cells = [p.buckets.get(key, (None, None)) for p in plans]
+            amount = priced(
+                count,
+                [u for u, _ in cells],
+                lambda cells=cells: pc.take(pa.array([e for _, e in cells], pa.string()), plan_id),
+            )
+            side = "input" if key in _INPUT_BUCKETS else "output"
+            totals[side] = acc(totals[side], amount)
+
+        def fee(
+            count: Any, per_group: list[tuple[int | None, str | None, str | None]], shown: Any
+        ) -> Any:
+            # fees do not depend on the long-context side: the same cell on both plans
+            doubled = [cell for cell in per_group for _ in (0, 1)]
+
+            def errors() -> Any:
+                pre = pc.take(pa.array([x[1] for x in doubled], pa.string()), plan_id)
+                post = pc.take(pa.array([x[2] for x in doubled], pa.string()), plan_id)
+                return pc.coalesce(text(pre, shown, post), pre)
+
+            return priced(count, [x[0] for x in doubled], errors)
+
+        chars = c["characters"]
+        if chars is not None:
+            totals["fees"] = acc(
+                totals["fees"], fee(chars, [g.chars for g in groups], chars.cast(pa.string()))
+            )
+        if seconds_ms is not None:
+            # the rate per millisecond (per minute / 60 000) is exact, else the group has a reason
+            amount = fee(seconds_ms, [g.audio for g in groups], secs_txt)
+            totals["fees"] = acc(totals["fees"], amount)
+        if images is not None and image_key is not None:
+            doubled = [g.image for g in groups for _ in (0, 1)]
+            amount = priced(
+                images,
+                [x[0] for x in doubled],
+                lambda: pc.take(pa.array([x[1] for x in doubled], pa.string()), plan_id),
+            )
+            totals["fees"] = acc(totals["fees"], amount)
+        for tool in TOOL_COLUMNS:
+            cnt = tools[tool]
+            if cnt is not None:
+                totals["fees"] = acc(
+                    totals["fees"],
+                    fee(
+                        cnt,
+                        [g.tools.get(tool, (None, None, None)) for g in groups],
+                        cnt.cast(pa.string()),
+                    ),
+                )
+
+        # ---- 4. to exact decimals; unpriced rows have no cost
+        unpriced = pc.is_valid(reason) if reason.null_count != n else None
+
+        def money(units: Any) -> Any:
+            if units is None:
+                units = pa.array([0] * n, pa.int64()) if n else pa.array([], pa.int64())
+            dec = units.cast(pa.decimal128(38, 0)).view(self.money)
+            if unpriced is None:
+                return dec
+            return pc.if_else(unpriced, pa.scalar(None, self.money), dec)
+
+        cin, cout, cfees = totals["input"], totals["output"], totals["fees"]
+        ctotal = None
+        for part in (cin, cout, cfees):
+            if part is not None:
+                ctotal = acc(ctotal, part)
+        out = rb
+        for field, arr in zip(
+            self.result_fields(),
+            (money(cin), money(cout), money(cfees), money(ctotal), resolved, since, reason),
+            strict=True,
+        ):
+            j = out.schema.get_field_index(field.name)
+            out = out.set_column(j, field, arr) if j >= 0 else out.append_column(field, arr)
+        return out
+
+    def price_batches(self, batches: Any) -> Iterator[Any]:
+        """Price an iterable of record batches, lazily."""
+        for rb in batches:
+            yield self.price_batch(rb)
+
+
+def price(
+    table: Any,
+    *,
+    model: str = "model",
+    at: str = "created_at",
+    tier: str = "service_tier",
+    batch: str = "batch",
+    prices: Catalog | None = None,
+) -> Any:
+    """Price every row of an Arrow table with `cost_of`'s rules, columnar.
+
+    Args:
+        table: a `pyarrow.Table` or `pyarrow.RecordBatch`. Usage columns are named like
+            `Usage`'s fields (``input_tokens``, ``cached_tokens``, ``reasoning_tokens``...,
+            ``audio_seconds``, ``images`` with ``image_size`` / ``image_quality``) and the
+            tool-call fee dimensions (``web_search_call``, ``file_search_call``...); a missing
+            column is zero, a null count is zero.
+        model: the column naming the model (as a response reports it, or any alias).
+        at: the column with the call's time: timestamp, date, ISO string or epoch seconds
+            (the API's ``created``). Missing or null: today (UTC).
+        tier: the column with ``service_tier`` (missing or null: standard).
+        batch: the boolean column saying the call went through the Batch API (missing: no).
+        prices: a `Catalog` instead of the shared `catalog()`.
+
+    Returns:
+        A `pyarrow.Table`: the input columns, then ``cost_input_usd``, ``cost_output_usd``,
+        ``cost_fees_usd``, ``cost_total_usd`` (``decimal128(38, 12)``, exact),
+        ``resolved_model``, ``price_since`` and ``unpriced_reason``. A row that cannot be
+        priced has null costs and the reason `cost_of` would raise; never a zero.
+
+    Raises:
+        KeyError: the model column is missing.
+        TypeError: a usage column is not of an integer type, or the time column of a type the
+            kernel cannot read.
+    """
+    pa, _ = require_pyarrow()
+    kernel = Kernel(model=model, at=at, tier=tier, batch=batch, prices=prices)
+    if isinstance(table, pa.RecordBatch):
+        return pa.Table.from_batches([kernel.price_batch(table)])
+    batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+    return pa.Table.from_batches([kernel.price_batch(rb) for rb in batches])
