@@ -16,7 +16,13 @@ import pytest
 from openai_cost import Usage, cost_of
 from openai_cost.catalog import Catalog
 from openai_cost.catalog import catalog as shared_catalog
-from openai_cost.errors import PriceDataError, PricingError, PricingWarning, UnknownModelError
+from openai_cost.errors import (
+    PriceDataError,
+    PriceNotInForceError,
+    PricingError,
+    PricingWarning,
+    UnknownModelError,
+)
 
 D = Decimal
 
@@ -233,13 +239,22 @@ def test_unpriced_models_are_unknown_not_free(cat: Catalog) -> None:
 
 
 def test_before_first_price_date(cat: Catalog) -> None:
-    # 3.3: gpt-5 launched 2025-08-07
-    with pytest.raises(UnknownModelError, match=r"no price before 2025-08-07"):
+    # 3.3: gpt-5 launched 2025-08-07. A known model asked too early is its own error, naming
+    # the model, its first priced date and the date asked; not an unknown model.
+    with pytest.raises(PriceNotInForceError) as info:
         cat.resolve("gpt-5", "2025-08-06")
+    e = info.value
+    assert not isinstance(e, UnknownModelError)
+    assert isinstance(e, PricingError) and isinstance(e, LookupError)
+    assert (e.model, e.first_priced, e.asked) == ("gpt-5", date(2025, 8, 7), date(2025, 8, 6))
+    assert str(e) == (
+        "'gpt-5' has no price on 2025-08-06: its first price is from 2025-08-07 "
+        "(price it at that date or later with at=/--at)"
+    )
     assert cat.resolve("gpt-5", "2025-08-07").price_since == date(2025, 8, 7)
     # a floating name asked for before its first target uses that target, and then fails on
     # the target's first price date
-    with pytest.raises(UnknownModelError, match=r"no price before 2024-05-13"):
+    with pytest.raises(PriceNotInForceError, match=r"first price is from 2024-05-13"):
         cat.resolve("gpt-4o", "2024-05-12")
 
 
@@ -513,7 +528,8 @@ def test_only_a_known_model_with_a_real_date_falls_back(cat: Catalog, name: str)
         cat.resolve(name, "2026-12-05")
 
 
-def test_new_dated_snapshot_before_its_model_existed_is_unknown(cat: Catalog) -> None:
+def test_new_dated_snapshot_before_its_model_existed_has_no_price(cat: Catalog) -> None:
     # gpt-5.5 has no price before 2026-04-23 (3.4)
-    with pytest.raises(UnknownModelError, match="no price before 2026-04-23"):
+    with pytest.raises(PriceNotInForceError, match="first price is from 2026-04-23") as info:
         cat.resolve("gpt-5.5-2026-12-01", "2026-04-01")
+    assert info.value.model == "gpt-5.5-2026-12-01"

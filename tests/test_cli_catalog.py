@@ -114,7 +114,9 @@ def test_models_glob_and_table(run) -> None:  # type: ignore[no-untyped-def]
     assert code == 0
     assert "o1-mini" in out and "0.003" in out and "0.012" in out
     code, _, err = run("models", "no-such-model-xyz")
-    assert code == 1 and "no model matches" in err
+    assert code == 1 and "unknown model 'no-such-model-xyz'" in err
+    code, _, err = run("models", "no-such-*")
+    assert code == 1 and "no model matches 'no-such-*'" in err
 
 
 def test_user_price_file_on_the_command(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

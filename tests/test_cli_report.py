@@ -100,7 +100,10 @@ def test_db_url_from_the_environment(backend: Backend, monkeypatch: pytest.Monke
 
 
 def test_empty_ledger_says_so(tmp_path: Path) -> None:
-    out = run("--db", f"sqlite:///{tmp_path / 'empty.db'}")
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with Ledger(url) as led:
+        assert led.records() == []  # opening and reading creates the (empty) ledger
+    out = run("--db", url)
     assert "No calls recorded" in out
 
 

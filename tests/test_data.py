@@ -20,7 +20,7 @@ import pytest
 
 from openai_cost import Usage, cost_of
 from openai_cost.catalog import Catalog, ModelEntry
-from openai_cost.errors import PricingError, UnknownModelError
+from openai_cost.errors import PriceNotInForceError, PricingError
 from openai_cost.types import FEE_DIMENSIONS, TOKEN_DIMENSIONS, PricePeriod
 
 if sys.version_info >= (3, 11):
@@ -528,8 +528,8 @@ def test_o3_price_cut(cat: Catalog, at: str, tier: str | None, expected: Decimal
     assert price(cat, "o3", at, O3_USAGE, tier=tier) == expected
 
 
-def test_o3_before_launch_is_unknown(cat: Catalog) -> None:
-    with pytest.raises(UnknownModelError, match="no price before 2025-04-16"):
+def test_o3_before_launch_has_no_price_in_force(cat: Catalog) -> None:
+    with pytest.raises(PriceNotInForceError, match="first price is from 2025-04-16"):
         cat.resolve("o3", "2025-04-15")
 
 
@@ -960,7 +960,7 @@ def test_earlier_since_dates(cat: Catalog, model: str, first: str) -> None:
     day = date.fromisoformat(first)
     p = cat.resolve(model, day).period
     assert p.since == day and p.since_exact is False and "6.2" in p.source
-    with pytest.raises(UnknownModelError, match="no price before"):
+    with pytest.raises(PriceNotInForceError, match=f"first price is from {first}"):
         cat.resolve(model, day - timedelta(days=1))
 
 

@@ -103,8 +103,12 @@ def test_same_summary_as_the_default_engine(tmp_path: Path, by: tuple[str, ...])
     # the edge file really exercises both sides: problems with line numbers, and priced calls
     locations = {p["location"] for p in want["problems"]}
     assert f"{edge}:5" in locations and f"{edge}:13" in locations
-    # in both the plain and the gzip copy: gpt-4o dated before its release is unknown too
-    assert want["unknown_models"] == {"gpt-4o": 2, "gpt-unknown": 4}
+    # in both the plain and the gzip copy: gpt-4o dated before its release is not an unknown
+    # model but a call with no price in force (one problem per model and day)
+    assert want["unknown_models"] == {"gpt-unknown": 4}
+    early = [p for p in want["problems"] if p.get("model") == "gpt-4o"]
+    assert [(p["kind"], p["count"]) for p in early] == [("unpriced", 2)]
+    assert "first price is from 2024-05-13" in early[0]["reason"]
 
 
 def test_same_summary_with_batch_since_until(tmp_path: Path) -> None:

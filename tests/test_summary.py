@@ -306,9 +306,15 @@ def test_record_location() -> None:
 
 
 def test_model_without_a_price_on_its_day_names_the_first_priced_day(cat: Catalog) -> None:
-    s = summarize([_chat("o3-2025-04-16", JAN8, 10, 10)], prices=cat)  # 2025-01-08
-    assert s.unknown_models == {"o3-2025-04-16": 1}
-    assert "no price before 2025-04-16" in s.problems[0].reason
+    s = summarize([_chat("o3-2025-04-16", JAN8, 10, 10)] * 2, prices=cat)  # 2025-01-08
+    # a known model before its first price is not an unknown model: it is unpriced
+    assert s.unknown_models == {}
+    assert (s.unpriced, s.calls) == (2, 0)
+    [p] = s.problems
+    assert (p.kind, p.count, p.model, p.location) == ("unpriced", 2, "o3-2025-04-16", "#1")
+    assert p.reason.startswith(
+        "'o3-2025-04-16' has no price on 2025-01-08: its first price is from 2025-04-16"
+    )
 
 
 def test_an_empty_catalog_is_used_not_replaced_by_the_shared_one() -> None:

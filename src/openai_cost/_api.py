@@ -63,7 +63,8 @@ def cost_of(
         The `Cost`, with exact Decimal subtotals and one line per bucket.
 
     Raises:
-        UnknownModelError: the model is not in the catalog (or has no price at that date).
+        UnknownModelError: the model is not in the catalog.
+        PriceNotInForceError: the model has no price yet at that date.
         UsageError: the usage is unreadable or contradicts itself.
         PricingError: a bucket has no rate, or the tier is unknown or not offered.
     """

@@ -48,7 +48,13 @@ from ._price_file import (
     _toml_loads,
     _ToolFees,
 )
-from .errors import PriceDataError, PricingWarning, UnknownModelError
+from .errors import (
+    PriceDataError,
+    PriceNotInForceError,
+    PricingWarning,
+    UnknownModelError,
+    UsageError,
+)
 from .types import ModelPrice, PricePeriod
 
 if TYPE_CHECKING:
@@ -93,6 +99,9 @@ def to_date(at: date | datetime | str | None) -> date:
     """Normalise ``at`` to a UTC date; None means today (UTC).
 
     Naive datetimes are taken as UTC. Strings are ISO dates or datetimes.
+
+    Raises:
+        UsageError: a string that is not an ISO date or datetime (also a ValueError).
     """
     if at is None:
         return _today()
@@ -110,7 +119,8 @@ def to_date(at: date | datetime | str | None) -> date:
                 return date.fromisoformat(at)
             return to_date(datetime.fromisoformat(at.replace("Z", "+00:00")))
         except ValueError as e:
-            raise ValueError(f"invalid date {at!r}; expected YYYY-MM-DD") from e
+            # UsageError is a ValueError too: callers catching ValueError keep working
+            raise UsageError(f"invalid date {at!r}; expected YYYY-MM-DD") from e
     raise TypeError(f"at must be a date, datetime, ISO string or None, got {at!r}")
 
 
@@ -214,6 +224,11 @@ class Catalog:
             text = p.read_text(encoding="utf-8")
         except OSError as e:
             raise PriceDataError(f"{p}: cannot read price file: {e.strerror or e}") from e
+        except UnicodeDecodeError as e:
+            line = _text_line(p.read_bytes(), e.start)
+            raise PriceDataError(
+                f"{p}: not UTF-8 text (line {line}: {e.reason}); save the price file as UTF-8"
+            ) from e
         self._add_text(text, str(p), "custom")
         return self
 
@@ -314,8 +329,8 @@ class Catalog:
         warning), unless `snapshot_fallback` is False.
 
         Raises:
-            UnknownModelError: the name is unknown, or has no price on that date; the message
-                names the closest known ids.
+            UnknownModelError: the name is unknown; the message names the closest known ids.
+            PriceNotInForceError: the model is known but ``at`` is before its first price.
         """
         day = to_date(at)
         key = (model, day)
@@ -338,10 +353,7 @@ class Catalog:
             )
         period = entry.period_at(day)
         if period is None:
-            first = entry.periods[0].since
-            raise UnknownModelError(
-                f"{model} (no price before {first.isoformat()}; asked for {day.isoformat()})"
-            )
+            raise PriceNotInForceError(model, entry.periods[0].since, day)
         # every day of one stretch of constant rates shares one ModelPrice (and so one set of
         # pricing's memoised rate plans): the period, and the tool fees in force that day
         fee_stretch = sum(1 for f in self._tool_fees if f.since <= day)
@@ -467,7 +479,7 @@ class Catalog:
                 continue
             try:
                 mp = self.resolve(a.name, day)
-            except UnknownModelError:
+            except (UnknownModelError, PriceNotInForceError):
                 continue
             out.append(mp)
         out.sort(key=lambda m: m.requested or m.model)
@@ -558,6 +570,11 @@ def _read_downloaded(path: Path, name: str) -> _Parsed | None:
         )
         return None
     return down
+
+
+def _text_line(data: bytes, offset: int) -> int:
+    """1-based line number of byte ``offset`` in ``data``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 _shared: Catalog | None = None

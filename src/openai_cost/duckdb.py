@@ -364,9 +364,7 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
     if thr is s._MISSING:
         thr = agg._threshold(model, day)
     if thr is None:
-        agg._unknown_model(model, where)
-        agg.unpriced += n - 1
-        agg.unknown[model][0] += n - 1
+        agg._unknown_model(model, where, day, n)
         return
     # band = how many catalog thresholds the input is above; the model's own decides
     long_ctx = thr != s._NO_LIMIT and row["band"] > thresholds.index(thr)
@@ -460,7 +458,7 @@ def _add_call(agg: Any, call: Any, where: str) -> None:
     if thr is s._MISSING:
         thr = agg._threshold(model, day)
     if thr is None:
-        agg._unknown_model(model, where)
+        agg._unknown_model(model, where, day)
         return
     u = call.usage
     image = (u.image_size, u.image_quality) if u.images else None

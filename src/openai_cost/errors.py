@@ -4,6 +4,7 @@
 OpenAICostError
 ├── PricingError
 │   ├── UnknownModelError        (also LookupError)
+│   ├── PriceNotInForceError     (also LookupError; a known model asked before its first price)
 │   └── PriceDataError           (also ValueError; bad data file)
 ├── PriceUpdateError             a price download failed or is older than the data in use
 ├── UsageError                   (also ValueError; unreadable or contradictory usage)
@@ -23,6 +24,7 @@ Catch `OpenAICostError` to catch everything; each leaf also inherits the matchin
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "LedgerError",
     "OpenAICostError",
     "PriceDataError",
+    "PriceNotInForceError",
     "PriceUpdateError",
     "PricingError",
     "PricingWarning",
@@ -61,6 +64,22 @@ class UnknownModelError(PricingError, LookupError):
             msg += "; closest known: " + ", ".join(self.suggestions)
         msg += " (add it with a custom price file: catalog().load(path) or OPENAI_COST_PRICES)"
         super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would repr() the message otherwise
+        return str(self.args[0])
+
+
+class PriceNotInForceError(PricingError, LookupError):
+    """The model is known, but has no price on the date asked: it is before its first price."""
+
+    def __init__(self, model: str, first_priced: date, asked: date) -> None:
+        self.model = model
+        self.first_priced = first_priced
+        self.asked = asked
+        super().__init__(
+            f"{model!r} has no price on {asked.isoformat()}: its first price is from "
+            f"{first_priced.isoformat()} (price it at that date or later with at=/--at)"
+        )
 
     def __str__(self) -> str:  # LookupError would repr() the message otherwise
         return str(self.args[0])

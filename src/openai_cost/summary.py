@@ -23,9 +23,14 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import Catalog, catalog, to_date
-from .errors import FailedRequestError, OpenAICostError, UnknownModelError
+from .errors import (
+    FailedRequestError,
+    OpenAICostError,
+    PriceNotInForceError,
+    UnknownModelError,
+)
 from .pricing import normalize_tier, price
-from .types import USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
+from .types import MAX_TIMESTAMP, USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
 from .usage import (
     CHAT_COMPLETION_DETAIL_KEYS,
     CHAT_PROMPT_DETAIL_KEYS,
@@ -174,6 +179,8 @@ class Summary:
     problems: tuple[Problem, ...] = ()
     """What could not be priced, with location and reason (at most ``max_listed`` malformed
     and failed items are listed; the counts above are always complete)."""
+    unlisted: int = 0
+    """Malformed and failed items left out of `problems` once ``max_listed`` were listed."""
 
     @property
     def total_usd(self) -> Decimal:
@@ -206,6 +213,7 @@ class Summary:
             "filtered": self.filtered,
             "unknown_models": dict(self.unknown_models),
             "problems": [p.to_dict() for p in self.problems],
+            "problems_not_listed": self.unlisted,
         }
 
 
@@ -239,6 +247,8 @@ class _Aggregator:
         self.ranged = since is not None or until is not None
         self.unknown: dict[str, list[Any]] = {}
         self.unknown_reasons: dict[str, str] = {}  # model -> [count, first location, reason]
+        self.not_in_force: dict[tuple[str, int | None], str] = {}  # (model, day) -> reason
+        self.early: dict[tuple[str, str], list[Any]] = {}  # (model, reason) -> [count, where]
         self.problems: list[Problem] = []
         self.open_streams: dict[Any, str] = {}
         self.records = 0
@@ -248,6 +258,7 @@ class _Aggregator:
         self.parts = 0
         self.filtered = 0
         self.listed = 0
+        self.unlisted = 0
 
     # ------------------------------------------------------------------ problems
     def problem(self, kind: str, reason: str, where: str, model: str | None = None) -> None:
@@ -260,6 +271,8 @@ class _Aggregator:
         if self.listed < self.max_listed:
             self.listed += 1
             self.problems.append(Problem(kind, reason, where, 1, model))
+        else:
+            self.unlisted += 1
 
     def _threshold(self, model: str, day: int | None) -> int | None:
         when = (
@@ -273,19 +286,33 @@ class _Aggregator:
             self.thresholds[(model, day)] = None
             self.unknown_reasons[model] = str(e)
             return None
+        except PriceNotInForceError as e:
+            self.thresholds[(model, day)] = None
+            self.not_in_force[(model, day)] = str(e)
+            return None
         lc = mp.period.long_context
         thr = _NO_LIMIT if lc is None else lc.threshold
         self.thresholds[(model, day)] = thr
         return thr
 
-    def _unknown_model(self, model: str, where: str) -> None:
-        self.unpriced += 1
+    def _unknown_model(self, model: str, where: str, day: int | None, n: int = 1) -> None:
+        """Count ``n`` calls of a model with no price on ``day``: unknown, or known but asked
+        before its first price (one problem per model and reason)."""
+        self.unpriced += n
+        reason = self.not_in_force.get((model, day))
+        if reason is not None:
+            early = self.early.get((model, reason))
+            if early is None:
+                self.early[(model, reason)] = [n, where]
+            else:
+                early[0] += n
+            return
         u = self.unknown.get(model)
         if u is None:
-            reason = self.unknown_reasons.get(model, f"unknown model {model!r}")
-            self.unknown[model] = [1, where, reason]
+            why = self.unknown_reasons.get(model, f"unknown model {model!r}")
+            self.unknown[model] = [n, where, why]
         else:
-            u[0] += 1
+            u[0] += n
 
     # ------------------------------------------------------------------ adding
     def add(self, obj: Any, where: Any) -> None:
@@ -324,7 +351,7 @@ class _Aggregator:
                     ):
                         self._stream_event(typ, obj, where)
                         return
-                    if typ in USAGE_EVENTS:
+                    if isinstance(typ, str) and typ in USAGE_EVENTS:
                         inner = obj.get("response")
                         if type(inner) is dict:
                             self.open_streams.pop(("resp", inner.get("id")), None)
@@ -344,6 +371,8 @@ class _Aggregator:
         created = body.get("created")
         if type(u) is not dict or type(model) is not str or type(created) is not int:
             return False
+        if not 0 <= created <= MAX_TIMESTAMP:
+            return False  # the full path says what is wrong with it
         inp = u.get("prompt_tokens")
         out = u.get("completion_tokens", 0)
         if type(inp) is not int or type(out) is not int or inp < 0 or out < 0:
@@ -390,7 +419,7 @@ class _Aggregator:
             if thr is _MISSING:
                 thr = self._threshold(model, day)
             if thr is None:
-                self._unknown_model(model, _loc(where))
+                self._unknown_model(model, _loc(where), day)
                 return True
             slot = self.chat_slots[(model, day, tier, batch)] = [thr, None, None]
         long_ctx = inp > slot[0]
@@ -453,7 +482,7 @@ class _Aggregator:
         if thr is _MISSING:
             thr = self._threshold(model, day)
         if thr is None:
-            self._unknown_model(model, _loc(where))
+            self._unknown_model(model, _loc(where), day)
             return
         u = call.usage
         image = (u.image_size, u.image_quality) if u.images else None
@@ -490,6 +519,8 @@ class _Aggregator:
         problems = list(self.problems)
         for model, (count, where, reason) in sorted(self.unknown.items()):
             problems.append(Problem("unknown_model", reason, where, count, model))
+        for (model, reason), (count, where) in sorted(self.early.items()):
+            problems.append(Problem("unpriced", reason, where, count, model))
         groups: dict[tuple[str, ...], list[Any]] = {}
         total_usage: dict[str, int | Decimal] = {}
         tin = tout = tfees = Decimal(0)
@@ -543,6 +574,7 @@ class _Aggregator:
             stream_parts=self.parts,
             filtered=self.filtered,
             problems=tuple(problems),
+            unlisted=self.unlisted,
         )
 
     def _price_entry(self, model: str, day: int | None) -> ModelPrice:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
@@ -21,6 +21,7 @@ __all__ = [
     "BUCKETS",
     "BUCKET_INSIDE",
     "FEE_DIMENSIONS",
+    "MAX_TIMESTAMP",
     "TOKEN_DIMENSIONS",
     "USAGE_COUNT_FIELDS",
     "Bucket",
@@ -71,6 +72,10 @@ FEE_DIMENSIONS: Mapping[str, str] = MappingProxyType(
     }
 )
 """Rate keys that are not per token, with the unit their rate is quoted in."""
+
+MAX_TIMESTAMP = 253402300799
+"""The last Unix second a `datetime` holds (9999-12-31T23:59:59Z): later ``created`` values are
+refused as out of range."""
 
 USAGE_COUNT_FIELDS: tuple[str, ...] = (
     "input_tokens",
@@ -542,10 +547,14 @@ def _dec_str(value: Decimal) -> str:
 def format_usd(value: Decimal, places: int = 6) -> str:
     """``$0.006500``: USD with six decimals (more when a non-zero amount would round to 0).
     The one money formatter: `Cost`'s renderings and the CLI's tables use it."""
+    if not value.is_finite():
+        return f"${value}"
     q = Decimal(1).scaleb(-places)
     if value and abs(value) < q:
         return f"${value.normalize():f}"
-    return f"${value.quantize(q):,f}"
+    # enough digits for any amount: the default 28 cannot hold $1e25 to six decimals
+    ctx = Context(prec=max(28, value.adjusted() + places + 2))
+    return f"${value.quantize(q, context=ctx):,f}"
 
 
 def format_rate(rate: Decimal) -> str:

@@ -56,7 +56,14 @@ class _LazyGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except OpenAICostError as e:
-                raise click.ClickException(str(e)) from e
+                raise click.ClickException(_one_line(str(e))) from e
+            except OSError as e:  # a file that cannot be read or written
+                where = f"{e.filename}: " if e.filename else ""
+                raise click.ClickException(f"{where}{e.strerror or e}") from e
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(msg.split()) if "\n" in msg else msg
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +71,10 @@ class _LazyGroup(click.Group):
 @prices_option
 def main() -> None:
     """Exact, dated cost of OpenAI API calls: price usages, list prices, analyze logs.
+
+    Exit status: 0 on success; 2 for a bad option or argument (click's usage errors); 1 with
+    a one-line "Error: ..." on stderr for everything else (and for analyze --strict when
+    something could not be priced).
 
     Every command accepts --prices FILE (also OPENAI_COST_PRICES) to add or override models
     from your own TOML price file, and --json for scripts.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,12 +18,15 @@ __all__ = ["console", "err_console", "money", "rate_str"]
 
 @functools.cache
 def console() -> Console:
-    """stdout console; wide when not a terminal so piped tables are not squeezed."""
+    """stdout console; when not a terminal, ``COLUMNS`` wide, else 200 so that piped tables are
+    not squeezed."""
     from rich.console import Console
 
     if sys.stdout.isatty():
         return Console()
-    return Console(width=200, no_color=True, highlight=False)
+    cols = os.environ.get("COLUMNS", "")
+    width = int(cols) if cols.isdigit() and int(cols) > 0 else 200
+    return Console(width=width, no_color=True, highlight=False)
 
 
 @functools.cache

@@ -7,13 +7,17 @@ import os
 import sys
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..summary import GROUP_FIELDS, Item, Summary, iter_records, summarize
 from ._common import date_type, echo_json, get_catalog, prices_option
 from ._console import console, err_console, money
+from ._layout import Column, fit, print_fit
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["analyze"]
 
@@ -209,51 +213,75 @@ def _n(v: Any) -> str:
     return f"{v:,}" if v else ""
 
 
-def _print_table(s: Summary) -> None:
-    from rich.table import Table
-
-    out = console()
-    table = Table(title="Cost by " + ", ".join(s.by), title_justify="left")
-    for f in s.by:
-        table.add_column(f.capitalize(), no_wrap=True)
-    table.add_column("Calls", justify="right")
-    for _, label in _TOKEN_COLUMNS:
-        table.add_column(label, justify="right")
-    table.add_column("Fees", justify="right")
-    table.add_column("Cost", justify="right")
-    for g in s.groups:
-        table.add_row(
+def cost_table(s: Summary, width: int) -> tuple[Table, int]:
+    """The "Cost by ..." table of a summary, laid out for a terminal ``width`` wide."""
+    columns = [Column(f.capitalize(), "text") for f in s.by]
+    columns.append(Column("Calls", drop=2))
+    # token columns give way first (reasoning, cached, output, input), never the money
+    for rank, (_, label) in zip((3, 5, 4, 6), _TOKEN_COLUMNS, strict=True):
+        columns.append(Column(label, drop=rank))
+    columns += [Column("Fees"), Column("Cost")]
+    rows = [
+        [
             *g.key.values(),
             _n(g.calls),
             *(_n(g.usage.get(k, 0)) for k, _ in _TOKEN_COLUMNS),
             money(g.fees_usd) if g.fees_usd else "",
             money(g.total_usd),
-        )
-    table.add_section()
-    table.add_row(
-        "total",
-        *[""] * (len(s.by) - 1),
-        _n(s.calls),
-        *(_n(s.usage.get(k, 0)) for k, _ in _TOKEN_COLUMNS),
-        money(s.fees_usd) if s.fees_usd else "",
-        money(s.total_usd),
-        style="bold",
+        ]
+        for g in s.groups
+    ]
+    rows.append(
+        [
+            "total",
+            *[""] * (len(s.by) - 1),
+            _n(s.calls),
+            *(_n(s.usage.get(k, 0)) for k, _ in _TOKEN_COLUMNS),
+            money(s.fees_usd) if s.fees_usd else "",
+            money(s.total_usd),
+        ]
     )
-    out.print(table)
+    if not s.fees_usd:
+        columns[-2] = Column("Fees", drop=9)  # empty: it may go
+    last = len(rows) - 1
+    return fit(
+        columns,
+        rows,
+        width=width,
+        title="Cost by " + ", ".join(s.by),
+        styles={last: "bold"},
+        sections=[last],
+    )
+
+
+def _print_table(s: Summary) -> None:
+    out = console()
+    table, width = cost_table(s, out.width)
+    print_fit(out, table, width)
     shown = [p for p in s.problems if p.kind != "failed"]
     failed = [p for p in s.problems if p.kind == "failed"]
     if shown or failed:
-        nt = Table(title="Not priced", title_justify="left")
-        nt.add_column("Where", no_wrap=True)
-        nt.add_column("Kind")
-        nt.add_column("Count", justify="right")
-        nt.add_column("Reason", overflow="fold")
-        for p in (shown + failed)[:_LISTED]:
-            nt.add_row(p.location or "", p.kind, str(p.count), p.reason)
-        out.print(nt)
-        more = len(shown) + len(failed) - _LISTED
+        listed = (shown + failed)[:_LISTED]
+        nt, width = fit(
+            [
+                Column("Where", "text", min_width=40),
+                Column("Kind", "text", drop=2),
+                Column("Count"),
+                Column("Reason", "text"),
+            ],
+            [[p.location or "", p.kind, str(p.count), p.reason] for p in listed],
+            width=out.width,
+            title="Not priced",
+        )
+        print_fit(out, nt, width)
+        more = len(shown) + len(failed) - _LISTED + s.unlisted
         if more > 0:
-            out.print(f"... and {more} more (--json lists them all)")
+            where = (
+                f"--json lists {len(s.problems):,} of them; {s.unlisted:,} are only counted"
+                if s.unlisted
+                else "--json lists them all"
+            )
+            out.print(f"... and {more:,} more ({where})")
     parts = [f"{s.records:,} records read", f"{s.calls:,} calls priced: {money(s.total_usd)}"]
     if s.skipped:
         parts.append(

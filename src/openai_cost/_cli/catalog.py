@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,7 +21,11 @@ from ._common import (
     pricing_options,
     strict_option,
 )
-from ._console import console
+from ._console import console, money
+from ._layout import Column, fit, print_fit
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["models", "price"]
 
@@ -123,6 +127,13 @@ def price(
     )
     # an assumption (a dated snapshot priced as its model) is said in the output, not warned
     mp = get_catalog(strict=strict).resolve(model, at, warn=False)
+    inputs = (input_tokens, cached, cache_write, cache_write_12h, audio_in, cached_audio, image_in)
+    others = (output_tokens, audio_out, image_out, reasoning, characters, seconds, web_search)
+    if not any(inputs) and not any(others) and not file_search:
+        raise click.UsageError(
+            "nothing to price: give the counts with --input/-i and --output/-o (tokens), "
+            "--characters (tts), --seconds (whisper), --web-search or --file-search (tool calls)"
+        )
     cost = price_usage(usage, mp, tier=tier, batch=batch)
     if as_json:
         echo_json(cost.to_dict())
@@ -142,12 +153,29 @@ def price(
             cost.tier,
             cost.source,
         )
-    table = cost.__rich__()
+    title = cost.title
     if mp.requested and mp.requested != mp.model:
-        table.title = f"{mp.requested} → {table.title}"
-    console().print(table)
+        title = f"{mp.requested} → {title}"
+    out = console()
+    rows = [list(r) for r in cost.rows()]
+    rows.append(["total", "", "", money(cost.total), ""])
+    table, width = fit(
+        [
+            Column("dimension", "text"),
+            Column("units"),
+            Column("rate"),
+            Column("amount"),
+            Column("note", "text", drop=9),
+        ],
+        rows,
+        width=out.width,
+        title=title,
+        styles={len(rows) - 1: "bold"},
+        sections=[len(rows) - 1],
+    )
+    print_fit(out, table, width)
     if common:
-        console().print(f"Every line: {common}.", highlight=False)
+        out.print(f"Every line: {common}.", highlight=False)
 
 
 # ---------------------------------------------------------------------------- models
@@ -204,6 +232,51 @@ def _matches(name: str, pattern: str | None) -> bool:
     return pattern in name.lower()
 
 
+# (row key, header, rank: 0 = always shown, else the highest rank gives way first)
+_RATE_COLUMNS = (
+    ("input", "Input", 0),
+    ("batch_input", "Batch in", 4),
+    ("cached_input", "Cached in", 2),
+    ("output", "Output", 0),
+    ("batch_output", "Batch out", 5),
+    ("audio_input", "Audio in", 6),
+    ("audio_output", "Audio out", 7),
+    ("cache_write", "Cache write", 8),
+)
+_WIDE_COLUMNS = (
+    ("cached_audio_input", "Cached audio", 9),
+    ("image_input", "Image in", 9),
+    ("image_output", "Image out", 9),
+    ("flex_input", "Flex in", 9),
+    ("flex_output", "Flex out", 9),
+    ("priority_input", "Priority in", 9),
+    ("priority_output", "Priority out", 9),
+    ("long_context_input", "Long in", 9),
+    ("long_context_output", "Long out", 9),
+)
+
+
+def models_table(
+    rows: list[dict[str, Any]], *, per_k: bool, wide: bool, at: date | None, width: int
+) -> tuple[Table, int]:
+    """The ``models`` table for a terminal ``width`` wide: the model, input and output rates
+    always; the other rates give way (empty ones first) when it does not fit."""
+    cols = [*_RATE_COLUMNS, *(_WIDE_COLUMNS if wide else ())]
+    unit = "per 1K tokens" if per_k else "per 1M tokens"
+    columns = [Column("Model", "text", min_width=20)]
+    columns += [Column(label, drop=rank) for _, label, rank in cols]
+    columns.append(Column("Since", drop=3, justify="left"))
+    cells = [
+        [
+            r["model"] + (f" → {r['resolves_to']}" if "resolves_to" in r else ""),
+            *(r.get(k, "") for k, _, _ in cols),
+            r["since"] + ("" if r["since_exact"] else "*"),
+        ]
+        for r in rows
+    ]
+    return fit(columns, cells, width=width, title=f"OpenAI prices, USD {unit}, at {at or 'today'}")
+
+
 @click.command()
 @click.argument("pattern", required=False)
 @click.option(
@@ -251,51 +324,28 @@ def models(
 
         show_history(get_catalog(), pattern, per_k, as_json)
         return
+    cat = get_catalog()
     rows = [
-        model_row(mp, per_k)
-        for mp in get_catalog().models(at)
-        if _matches(mp.requested or mp.model, pattern)
+        model_row(mp, per_k) for mp in cat.models(at) if _matches(mp.requested or mp.model, pattern)
     ]
+    if not rows and pattern and not any(c in pattern for c in "*?["):
+        # a name `price` and `analyze` accept (a dated snapshot, a fine-tuned or prefixed
+        # name): resolve it the same way; an unknown name fails with the closest known ones
+        mp = cat.resolve(pattern, at, warn=False)
+        rows = [model_row(mp, per_k)]
+        if mp.note:  # a new dated snapshot priced as its model: the assumption is shown
+            rows[0].setdefault("note", mp.note)
+    if not rows:
+        raise click.ClickException(f"no model matches {pattern!r}" + (f" on {at}" if at else ""))
     if as_json:
         echo_json(rows)
         return
-    if not rows:
-        raise click.ClickException(f"no model matches {pattern!r}" + (f" on {at}" if at else ""))
-    from rich.table import Table
-
-    cols = [
-        ("input", "Input"),
-        ("batch_input", "Batch in"),
-        ("cached_input", "Cached in"),
-        ("output", "Output"),
-        ("batch_output", "Batch out"),
-        ("audio_input", "Audio in"),
-        ("audio_output", "Audio out"),
-        ("cache_write", "Cache write"),
-    ]
-    if wide:
-        cols += [
-            ("cached_audio_input", "Cached audio"),
-            ("image_input", "Image in"),
-            ("image_output", "Image out"),
-            ("flex_input", "Flex in"),
-            ("flex_output", "Flex out"),
-            ("priority_input", "Priority in"),
-            ("priority_output", "Priority out"),
-            ("long_context_input", "Long in"),
-            ("long_context_output", "Long out"),
-        ]
-    unit = "per 1K tokens" if per_k else "per 1M tokens"
-    table = Table(title=f"OpenAI prices, USD {unit}, at {at or 'today'}", title_justify="left")
-    table.add_column("Model", no_wrap=True)
-    for _, label in cols:
-        table.add_column(label, justify="right")
-    table.add_column("Since", no_wrap=True, min_width=11)
-    for r in rows:
-        name = r["model"] + (f" → {r['resolves_to']}" if "resolves_to" in r else "")
-        since = r["since"] + ("" if r["since_exact"] else "*")
-        table.add_row(name, *(r.get(k, "") for k, _ in cols), since)
-    console().print(table)
+    out = console()
+    table, width = models_table(rows, per_k=per_k, wide=wide, at=at, width=out.width)
+    print_fit(out, table, width)
     console().print(
         "[dim]* date not exact (see the period's note in --json); empty cell: no price listed[/dim]"
     )
+    for r in rows:
+        if r.get("note"):
+            out.print(f"{r['model']}: {r['note']}.", highlight=False)

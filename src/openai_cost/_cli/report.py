@@ -6,12 +6,16 @@ import csv
 import sys
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._common import date_type, echo_json, prices_option
 from ._console import console, money
+from ._layout import Column, fit, print_fit
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["bar", "report"]
 
@@ -121,6 +125,7 @@ def report(
 
     from ..ledger import Ledger
 
+    _must_exist(db_url)
     ledger = Ledger(db_url)
     try:
         rows = ledger.report(by=by, since=since, until=until, tags=tags or None)
@@ -189,6 +194,7 @@ def _write_html(
         return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) + timedelta(days=days)
 
     where = CallFilter(since=bound(since), until=bound(until, 1), tags=tags)
+    _must_exist(db_url)
     ledger = Ledger(db_url)
     try:
         today = datetime.now(timezone.utc).date()
@@ -203,6 +209,70 @@ def _write_html(
     )
 
 
+def _must_exist(db_url: str | None) -> None:
+    """A read-only command never creates a ledger: a SQLite file that is not there is an error."""
+    from pathlib import Path
+
+    from ..errors import LedgerError
+    from ..ledger import resolve_url
+
+    u = resolve_url(db_url)
+    if u.get_backend_name() == "sqlite" and u.database:
+        path = Path(u.database).expanduser()
+        if not path.exists():
+            raise LedgerError(
+                f"no ledger at {path} (check --db or OPENAI_COST_DB_URL; tracked calls create it)"
+            )
+
+
+def report_table(
+    rows: list[Any],
+    by: str,
+    url: str,
+    totals: dict[str, Any],
+    total_cost: Decimal,
+    span: str,
+    width: int,
+) -> tuple[Table, int]:
+    """The report table for a terminal ``width`` wide: group, calls and cost always; the bar,
+    then token counts, give way when it does not fit."""
+    top = max((r.cost_usd for r in rows if r.cost_usd is not None), default=Decimal(0))
+    title = by[4:] if by.startswith("tag:") else by
+    unpriced = totals["unpriced_calls"]
+    errors = totals["error_calls"]
+    columns = [
+        Column(title, "text", footer="total", min_width=20),
+        Column("calls", footer=str(totals["calls"])),
+        Column("cost", footer=money(total_cost)),
+        Column("", "text", no_wrap=True, drop=9),
+        Column("unpriced", footer=str(unpriced) if unpriced else "", drop=3),
+        Column("errors", footer=str(errors) if errors else "", drop=4),
+        Column("input tok", footer=f"{totals['input_tokens']:,}", drop=5),
+        Column("output tok", footer=f"{totals['output_tokens']:,}", drop=6),
+    ]
+    cells = [
+        [
+            r.group,
+            str(r.calls),
+            "unpriced" if r.cost_usd is None else money(r.cost_usd),
+            "" if r.cost_usd is None else bar(r.cost_usd, top),
+            str(r.unpriced_calls) if r.unpriced_calls else "",
+            str(r.error_calls) if r.error_calls else "",
+            f"{r.input_tokens:,}",
+            f"{r.output_tokens:,}",
+        ]
+        for r in rows
+    ]
+    return fit(
+        columns,
+        cells,
+        width=width,
+        title=f"Spending by {title}{span}",
+        caption=url,
+        show_footer=True,
+    )
+
+
 def _table(
     rows: list[Any],
     by: str,
@@ -212,38 +282,15 @@ def _table(
     since: date | None,
     until: date | None,
 ) -> None:
-    from rich.table import Table
-
     span = f" from {since}" if since else ""
     span += f" to {until}" if until else ""
     if not rows:
         console().print(f"No calls recorded in {url}{span}.")
         return
-    top = max((r.cost_usd for r in rows if r.cost_usd is not None), default=Decimal(0))
-    title = by[4:] if by.startswith("tag:") else by
-    table = Table(title=f"Spending by {title}{span}", caption=url, show_footer=True)
-    table.add_column(title, footer="total")
-    table.add_column("calls", justify="right", footer=str(totals["calls"]))
-    table.add_column("cost", justify="right", footer=money(total_cost))
-    table.add_column("", footer="", no_wrap=True)
+    out = console()
+    table, width = report_table(rows, by, url, totals, total_cost, span, out.width)
+    print_fit(out, table, width)
     unpriced = totals["unpriced_calls"]
-    errors = totals["error_calls"]
-    table.add_column("unpriced", justify="right", footer=str(unpriced) if unpriced else "")
-    table.add_column("errors", justify="right", footer=str(errors) if errors else "")
-    table.add_column("input tok", justify="right", footer=f"{totals['input_tokens']:,}")
-    table.add_column("output tok", justify="right", footer=f"{totals['output_tokens']:,}")
-    for r in rows:
-        table.add_row(
-            r.group,
-            str(r.calls),
-            "unpriced" if r.cost_usd is None else money(r.cost_usd),
-            "" if r.cost_usd is None else bar(r.cost_usd, top),
-            str(r.unpriced_calls) if r.unpriced_calls else "",
-            str(r.error_calls) if r.error_calls else "",
-            f"{r.input_tokens:,}",
-            f"{r.output_tokens:,}",
-        )
-    console().print(table)
     if unpriced:
         console().print(
             f"{unpriced} call(s) could not be priced (model or rate not in the catalog) and are "

@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 
-from ..errors import UsageError
+from ..errors import OpenAICostError, PricingError, UsageError
 from ..tokens import Estimate, count_tokens, request_fields, tokenizer_for
 from ..tokens import estimate as estimate_call
 from ._common import echo_json, get_catalog, json_option, prices_option, pricing_options
 from ._console import console, money
+from ._layout import Column, fit, print_fit
 
 __all__ = ["estimate", "tokens"]
 
@@ -35,18 +36,38 @@ def _read(file: Any) -> str:
     return data
 
 
+_AS_TEXT = "pass --text to count it as plain text"
+
+
 def _request(data: Any, name: str) -> _Prompt:
-    """Messages from a JSON list or a request body ``{"model", "messages", "tools", ...}``."""
+    """Messages from a JSON list, a Chat Completions request ``{"model", "messages", ...}`` or
+    a Responses request ``{"model", "input", ...}``; anything else is an error saying what the
+    value is not."""
     if isinstance(data, list):
         return _Prompt(None, data, None, None, None)
-    if isinstance(data, dict) and "messages" in data:
+    if isinstance(data, dict) and ("messages" in data or "input" in data):
         fields = request_fields(data)
         tools = fields.tools
         if tools is not None and not isinstance(tools, list):
             raise click.ClickException(f'{name}: "tools" must be a list')
-        return _Prompt(None, data["messages"], tools, fields.model, fields.max_output_tokens)
+        prompt = fields.prompt
+        if "messages" not in data and isinstance(prompt, str):
+            # a Responses request whose input is a string
+            return _Prompt(prompt, None, None, fields.model, fields.max_output_tokens)
+        if not isinstance(prompt, list):
+            key = "messages" if "messages" in data else "input"
+            raise click.ClickException(
+                f'{name}: "{key}" must be a list of messages, got {type(prompt).__name__}'
+            )
+        return _Prompt(None, prompt, tools, fields.model, fields.max_output_tokens)
+    if isinstance(data, dict):
+        keys = ", ".join(sorted(map(str, data))[:6]) or "none"
+        what = f'a JSON object without "messages" or "input" (keys: {keys})'
+    else:
+        what = f"a JSON {type(data).__name__}"
     raise click.ClickException(
-        f'{name}: expected a JSON list of messages or an object with "messages"'
+        f"{name}: {what}: expected a JSON list of messages, a Chat Completions request "
+        f'("messages") or a Responses request ("input"); {_AS_TEXT}'
     )
 
 
@@ -55,16 +76,14 @@ def _load(file: Any, *, force_text: bool = False, need_json: bool = False) -> _P
     name = "stdin" if file.name == "<stdin>" else file.name
     if force_text:
         return _Prompt(raw, None, None, None, None)
+    looks_json = name.endswith(".json") or raw.lstrip().startswith(("{", "["))
+    if not need_json and not looks_json:
+        return _Prompt(raw, None, None, None, None)
     try:
         data = json.loads(raw)
-    except ValueError as e:
-        if need_json:
-            raise click.ClickException(f"{name}: not valid JSON: {e}") from e
-        return _Prompt(raw, None, None, None, None)
-    if not need_json and not isinstance(data, (list, dict)):
-        return _Prompt(raw, None, None, None, None)
-    if not need_json and isinstance(data, dict) and "messages" not in data:
-        return _Prompt(raw, None, None, None, None)
+    except (ValueError, RecursionError) as e:
+        hint = f"; {_AS_TEXT}" if not need_json else ""
+        raise click.ClickException(f"{name}: not valid JSON: {e}{hint}") from e
     return _request(data, name)
 
 
@@ -173,6 +192,7 @@ def estimate(
     max_out = max_output if max_output is not None else prompt.max_output
     cat = get_catalog()
     rows: list[Estimate] = []
+    failed: list[tuple[str, OpenAICostError]] = []
     for name in names:
         try:
             rows.append(
@@ -188,37 +208,56 @@ def estimate(
                     prices=cat,
                 )
             )
-        except UsageError as e:
-            raise UsageError(f"{name}: {e}" if len(names) > 1 else str(e)) from e
+        except (UsageError, PricingError) as e:
+            if len(names) == 1:
+                raise
+            # one candidate without a price for this tier or date: show the others
+            failed.append((name, e))
+    if not rows:
+        name, err = failed[0]
+        raise type(err)(f"{name}: {err}") if isinstance(err, UsageError) else err
     if len(rows) > 1:
         if max_out is not None:
             rows.sort(key=lambda r: (r.total_max, r.total_min, r.model))
         else:
             rows.sort(key=lambda r: (r.total_min, r.total_max, r.model))
     if as_json:
-        echo_json([r.to_dict() for r in rows] if len(names) > 1 else rows[0].to_dict())
+        if len(names) == 1:
+            echo_json(rows[0].to_dict())
+        else:
+            echo_json(
+                [r.to_dict() for r in rows]
+                + [{"model": n, "error": str(e), "priced": False} for n, e in failed]
+            )
         return
-    from rich.table import Table
-
     r0 = rows[0]
-    title = f"Estimate · {r0.prompt_cost.tier} · prices at {at or 'today'}"
-    table = Table(title=title, title_justify="left")
-    for col, just in (
-        ("model", "left"),
-        ("prompt tokens", "right"),
-        ("prompt", "right"),
-        ("max output", "right"),
-        ("output (max)", "right"),
-        ("total", "right"),
-    ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in rows:
-        table.add_row(
+    out = console()
+    cells = [
+        [
             r.model,
             f"{r.prompt_tokens:,}",
             money(r.prompt_cost.total),
             f"{r.max_output_tokens:,}",
             money(r.output_cost_max),
             f"{money(r.total_min)} to {money(r.total_max)}",
-        )
-    console().print(table)
+        ]
+        for r in rows
+    ]
+    cells += [[n, "", "", "", "", "no price (see below)"] for n, _ in failed]
+    table, width = fit(
+        [
+            Column("model", "text", min_width=20),
+            Column("prompt tokens", drop=2),
+            Column("prompt"),
+            Column("max output", drop=3),
+            Column("output (max)", drop=1),
+            Column("total"),
+        ],
+        cells,
+        width=out.width,
+        title=f"Estimate · {r0.prompt_cost.tier} · prices at {at or 'today'}",
+        styles={len(rows) + i: "dim" for i in range(len(failed))},
+    )
+    print_fit(out, table, width)
+    for n, err in failed:
+        console().print(f"{n}: not priced: {err}")

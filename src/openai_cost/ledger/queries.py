@@ -169,6 +169,8 @@ def as_utc_bound(value: date | datetime | str | None, *, end: bool) -> datetime 
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
     start = datetime.combine(value, time(0), tzinfo=timezone.utc)
+    if end and value == date.max:
+        return None  # the end of 9999-12-31 is after every row: no upper bound
     return start + timedelta(days=1) if end else start
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
@@ -17,6 +18,7 @@ __all__ = ["Item", "iter_records"]
 
 _MISSING: Any = object()
 _MAX_VALUE = 64 * 1024 * 1024  # one JSON value in an array larger than this is an error
+_TOO_DEEP = "JSON nested too deeply to read (thousands of levels): not an API response"
 
 
 class Item(NamedTuple):
@@ -67,16 +69,47 @@ def iter_records(
         head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
         if head == b"\x1f\x8b" or name.endswith(".gz"):
             f = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-        yield from _read(f, raw, name, on_progress)
+            cut: list[tuple[int, BaseException]] = []
+            yield from _read(f, raw, name, on_progress, _guarded(f, cut))
+            if cut:
+                yield _cut_item(name, *cut[0])
+        else:
+            yield from _read(f, raw, name, on_progress, iter(f))
     finally:
         if close:
             raw.close()
 
 
+def _guarded(f: IO[bytes], cut: list[tuple[int, BaseException]]) -> Iterator[bytes]:
+    """The lines of a gzip stream; a cut or corrupt stream ends them and is noted in ``cut``."""
+    n = 0
+    try:
+        for line in f:
+            n += 1
+            yield line
+    except (EOFError, OSError, zlib.error) as e:
+        cut.append((n + 1, e))
+
+
+def _cut_item(name: str, line: int, e: BaseException) -> Item:
+    if isinstance(e, gzip.BadGzipFile) and line == 1:
+        why = f"not gzip data ({e}); a .gz file must be gzip-compressed"
+    elif isinstance(e, EOFError):
+        why = f"the compressed data stops at line {line} (the file was cut short?)"
+    else:
+        why = f"the compressed data is corrupt at line {line} ({e})"
+    if line > 1:
+        why += f"; the {line - 1:,} line(s) before it were read"
+    return Item(name, line, UsageError(why))
+
+
 def _read(
-    f: IO[bytes], raw: IO[bytes], name: str, on_progress: Callable[[int], None] | None
+    f: IO[bytes],
+    raw: IO[bytes],
+    name: str,
+    on_progress: Callable[[int], None] | None,
+    lines: Iterator[bytes],
 ) -> Iterator[Item]:
-    lines = iter(f)
     n = 0
     first = b""
     for first in lines:
@@ -85,6 +118,7 @@ def _read(
             break
     else:
         return
+    first = first.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     head = first.lstrip()
     if head.startswith((b"data:", b"event:", b":")):
         yield from _read_sse(first, n, lines, name)
@@ -92,6 +126,8 @@ def _read(
     if head.startswith((b"[", b"{")):
         try:
             obj = json.loads(first)
+        except RecursionError:
+            obj = UsageError(_TOO_DEEP)
         except ValueError:
             obj = _MISSING
         if obj is _MISSING or (head.startswith(b"[") and _only_line(f)):
@@ -120,6 +156,8 @@ def _read(
         except ValueError as e:
             if line.strip():
                 yield Item(name, n, UsageError(f"not valid JSON (truncated?): {e}"))
+        except RecursionError:
+            yield Item(name, n, UsageError(_TOO_DEEP))
     if tell is not None:
         on_progress(tell())  # type: ignore[misc]
 
@@ -148,7 +186,10 @@ def _only_line(f: IO[bytes]) -> bool:
     peek = getattr(f, "peek", None)
     if peek is None:
         return False
-    return not bytes(peek(64)).strip()
+    try:
+        return not bytes(peek(64)).strip()
+    except (EOFError, OSError, zlib.error):
+        return False  # a cut gzip stream: the guarded line reader reports it
 
 
 def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterator[Item]:
@@ -171,6 +212,9 @@ def _read_json_values(first: bytes, n: int, lines: Iterator[bytes], name: str) -
             continue
         try:
             value, end = decoder.raw_decode(buf, pos)
+        except RecursionError:
+            yield Item(name, line0 + buf.count("\n", 0, pos), UsageError(_TOO_DEEP))
+            return
         except json.JSONDecodeError as e:
             start = line0 + buf.count("\n", 0, pos)
             if e.pos < buf.rfind("\n", 0, len(buf) - 1) + 1:
@@ -218,5 +262,7 @@ def _read_sse(first: bytes, n: int, lines: Iterator[bytes], name: str) -> Iterat
             continue
         try:
             yield Item(name, frame.line, json.loads(frame.data))
+        except RecursionError:
+            yield Item(name, frame.line, UsageError(_TOO_DEEP))
         except ValueError as e:
             yield Item(name, frame.line, UsageError(f"stream event is not valid JSON (cut?): {e}"))

@@ -159,7 +159,11 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
     if d is None:
         raise UsageError(f"expected a usage object (mapping), got {type(data).__name__}")
     if "prompt_tokens" in d:
+        if "output_tokens" in d or "input_tokens" in d or "output_tokens_details" in d:
+            _check_one_scheme(d)
         return _chat_usage(d)
+    if "completion_tokens" in d or "completion_tokens_details" in d:
+        _check_one_scheme(d)
     if d.get("type") == "duration" or ("seconds" in d and "input_tokens" not in d):
         return _duration_usage(d)
     if "input_tokens" in d or "output_tokens" in d:
@@ -170,6 +174,48 @@ def usage_from_mapping(data: Mapping[str, Any] | Any, *, kind: str | None = None
         "not a usage object: expected prompt_tokens/completion_tokens (Chat, Embeddings), "
         f"input_tokens/output_tokens (Responses, Realtime, audio, images) or seconds; "
         f"got keys {sorted(d)[:8]}"
+    )
+
+
+_CHAT_SCHEME = (
+    "prompt_tokens",
+    "completion_tokens",
+    "prompt_tokens_details",
+    "completion_tokens_details",
+)
+_RESPONSES_SCHEME = (
+    "input_tokens",
+    "output_tokens",
+    "input_tokens_details",
+    "output_tokens_details",
+)
+
+
+def _check_one_scheme(d: Mapping[str, Any]) -> None:
+    """Refuse a usage that mixes the Chat and the Responses field names.
+
+    Reading one scheme would drop the other's counts (``{"prompt_tokens": 1000,
+    "output_tokens": 500}`` would be priced at input only). Both schemes are accepted together
+    only when they say the same thing.
+    """
+    chat = {k: d[k] for k in _CHAT_SCHEME if d.get(k) is not None}
+    resp = {k: d[k] for k in _RESPONSES_SCHEME if d.get(k) is not None}
+    if not chat or not resp:
+        return
+    same = (
+        d.get("prompt_tokens") == d.get("input_tokens")
+        and d.get("completion_tokens") == d.get("output_tokens")
+        and "prompt_tokens" in chat
+        and "completion_tokens" in chat
+        and not (d.get("output_tokens_details") or d.get("input_tokens_details"))
+    )
+    if same:
+        return
+    raise UsageError(
+        "usage mixes two naming schemes: Chat Completions "
+        f"({', '.join(sorted(chat))}) and Responses ({', '.join(sorted(resp))}); a usage uses "
+        "prompt_tokens/completion_tokens or input_tokens/output_tokens, not both, so no count "
+        "is dropped"
     )
 
 

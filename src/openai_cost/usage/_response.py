@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import FailedRequestError, PricingWarning, UsageError
-from ..types import Call, Usage
+from ..types import MAX_TIMESTAMP, Call, Usage
 from . import _mapping as _usage
 from ._sse import frames
 
@@ -113,8 +113,13 @@ def endpoint_of(path: str) -> str | None:
 def _ts(value: Any, field: str) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 0 <= value <= MAX_TIMESTAMP:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        raise UsageError(
+            f"{field} {value!r} is out of range: a Unix timestamp in seconds between 0 and "
+            f"{MAX_TIMESTAMP} (year 9999)"
+        )
     raise UsageError(f"{field} must be a Unix timestamp in seconds, got {value!r}")
 
 
