@@ -275,7 +275,7 @@ def worker_budget(url: str, home: str, limit: str, attempts: int, start_at: floa
     _env(home)
     from openai_cost import Budget, BudgetExceededError, Ledger
 
-    budget = Budget(limit, period="total", tags={"team": "a"})
+    budget = Budget(limit, period="total", tags={"team": "a"}, check_timeout=120)
     won = 0
     with Ledger(url) as ledger:
         ledger.migrations()  # connect now, so that every process starts racing at once

@@ -136,7 +136,8 @@ def test_settle_without_the_database_spools_the_record(backend: Backend) -> None
 
 def test_threads_never_overspend(ledger: Ledger) -> None:
     # 16 threads x 3 attempts at $0.01 against $0.10: exactly 10 calls go through
-    budget = Budget("0.10", period="total", tags={"team": "a"})
+    # a generous check_timeout: this test is about atomicity, not about a slow machine
+    budget = Budget("0.10", period="total", tags={"team": "a"}, check_timeout=120)
     won: list[int] = []
     gate = threading.Barrier(16)
 

@@ -38,7 +38,8 @@ from _ledger_helpers import BACKENDS, Backend, make_backend, prices, rec
 from openai_cost.dashboard.app import create_app
 from openai_cost.dashboard.budgets import load_budgets
 from openai_cost.errors import ConfigError, LedgerError
-from openai_cost.ledger import CallFilter, Ledger
+from openai_cost.ledger import Ledger
+from openai_cost.ledger.views import CallFilter
 
 NOV = {"since": "2026-11-01", "until": "2026-11-20"}
 
@@ -595,3 +596,26 @@ def test_tag_grouping_reads_the_same_values_for_any_tag_name(backend: Backend, n
         "v'2": (Decimal("0.00021"), 1),
         "(none)": (Decimal("0.0035"), 1),
     }
+
+
+def test_budgets_used_with_the_ledger_are_shown(seeded: Backend, tmp_path: Path) -> None:
+    from openai_cost import Budget
+
+    # a budget checked against this ledger is stored there by name (Ledger.budgets)
+    with Ledger(seeded.url) as w:
+        b = Budget("0.01", period="total", tags={"project": "search"}, name="search <all time>")
+        # A + B on project=search: 0.0035 + 0.00575 (E is unpriced)
+        assert b.spent(w) == GPT4O
+    f = tmp_path / "budgets.toml"
+    f.write_text('[[budget]]\nname = "from the file"\nlimit_usd = "1.00"\nperiod = "day"\n')
+    c = client(seeded.url, budgets=load_budgets(f))
+    got = {x["name"]: x for x in c.get("/api/budgets").json()["budgets"]}
+    assert set(got) == {"search <all time>", "from the file"}
+    stored = got["search <all time>"]
+    assert stored["source"] == "ledger"
+    assert Decimal(stored["spent_usd"]) == GPT4O
+    assert Decimal(stored["limit_usd"]) == Decimal("0.01")
+    assert Decimal(stored["reserved_usd"]) == 0
+    assert not stored["exhausted"]
+    page = c.get("/budgets").text
+    assert "search &lt;all time&gt;" in page and "from ledger" in page

@@ -214,6 +214,7 @@ def test_migrations_are_recorded_in_order_and_applied_once(backend: Backend) -> 
         "m001_create_calls",
         "m002_create_call_tags",
         "m003_create_budget_reservations",
+        "m004_create_budgets_and_totals",
         "m006_create_calls_dashboard_index",
     ]
     with Ledger(backend.url) as a:
@@ -325,7 +326,7 @@ def test_a_row_the_database_refuses_is_set_aside(tmp_path: Path) -> None:
         kept = (led.spool_dir / "rejected.ndjson").read_text().splitlines()
     assert len(kept) == 1
     assert json.loads(kept[0])["record"]["request_id"] == "x" * 300
-    assert "too long" in json.loads(kept[0])["error"]
+    assert "at most 255" in json.loads(kept[0])["error"]
 
 
 def test_replaying_a_spool_never_doubles(backend: Backend) -> None:

@@ -461,7 +461,7 @@ def test_budget_holds_under_concurrent_calls(
         _client(server),
         ledger=ledger,
         tags={"run": tag},
-        budget=Budget(limit, period="total", tags={"run": tag}),
+        budget=Budget(limit, period="total", tags={"run": tag}, check_timeout=120),
         prices=prices,
     )
     n = len(server.requests)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .catalog import Catalog, catalog
 from .errors import (
     BudgetExceededError,
+    BudgetUnavailableError,
     BudgetWarning,
     ConfigError,
     FailedRequestError,
@@ -41,7 +42,7 @@ from .types import Call, Cost, CostLine, ModelPrice, PricePeriod, Usage
 if TYPE_CHECKING:
     from ._api import cost_of
     from .budget import Budget
-    from .ledger import Ledger, ReportRow
+    from .ledger import BudgetRow, Ledger, ReportRow
     from .summary import Summary, iter_records, summarize
     from .tokens import Estimate, count_tokens, estimate
     from .tracking import Session, session, track
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Budget",
     "BudgetExceededError",
+    "BudgetRow",
+    "BudgetUnavailableError",
     "BudgetWarning",
     "Call",
     "Catalog",
@@ -90,6 +93,7 @@ __all__ = [
 # name -> module that defines it; loaded on first attribute access so import stays cheap.
 _LAZY: dict[str, str] = {
     "Budget": "budget",
+    "BudgetRow": "ledger",
     "Ledger": "ledger",
     "ReportRow": "ledger",
     "cost_of": "_api",

@@ -10,6 +10,7 @@ OpenAICostError
 ├── UsageError                   (also ValueError; unreadable or contradictory usage)
 │   └── FailedRequestError       the call failed (Batch error line, non-200): nothing billed
 ├── BudgetExceededError
+│   └── BudgetUnavailableError   the budget could not be checked in time (mode="raise")
 ├── TokenizerUnavailableError
 ├── LedgerError
 └── ConfigError
@@ -29,6 +30,7 @@ from decimal import Decimal
 
 __all__ = [
     "BudgetExceededError",
+    "BudgetUnavailableError",
     "BudgetWarning",
     "ConfigError",
     "FailedRequestError",
@@ -129,6 +131,13 @@ class BudgetExceededError(OpenAICostError):
         self.limit_usd = limit_usd
         self.spent_usd = spent_usd
         self.estimate_usd = estimate_usd
+
+
+class BudgetUnavailableError(BudgetExceededError):
+    """A budget with ``mode="raise"`` could not be checked within its ``check_timeout`` (the
+    ledger's database is frozen or locked): the call is refused rather than let through
+    unchecked. A subclass of `BudgetExceededError`, so code that handles refused calls
+    handles this one too."""
 
 
 class TokenizerUnavailableError(OpenAICostError):

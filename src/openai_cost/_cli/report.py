@@ -185,7 +185,8 @@ def _write_html(
 
     from ..dashboard.data import overview
     from ..dashboard.render import ledger_label, render_overview_file
-    from ..ledger import CallFilter, Ledger
+    from ..ledger import Ledger
+    from ..ledger.views import CallFilter
     from ._common import get_catalog
 
     def bound(d: date | None, days: int = 0) -> datetime | None:

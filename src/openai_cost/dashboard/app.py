@@ -33,8 +33,8 @@ from starlette.staticfiles import StaticFiles
 
 from ..catalog import Catalog, catalog
 from ..errors import LedgerError
-from ..ledger import CallFilter, Ledger
-from ..ledger.views import STATUSES
+from ..ledger import Ledger
+from ..ledger.views import STATUSES, CallFilter
 from . import data, org, svg
 from .render import (
     BadRequest,

@@ -25,7 +25,8 @@ from ..types import Usage
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..ledger import BreakdownRow, CallFilter, Ledger, ReportRow
+    from ..ledger import Ledger, ReportRow
+    from ..ledger.views import BreakdownRow, CallFilter
 
 __all__ = [
     "BudgetStatus",

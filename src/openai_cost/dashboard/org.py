@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..ledger import CallFilter, Ledger
+    from ..ledger import Ledger
+    from ..ledger.views import CallFilter
 
 __all__ = ["GROUPS", "PULL_HINT", "OrgView", "organisation"]
 

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import jinja2
 from markupsafe import Markup
 
-from ..ledger import CallFilter, Ledger
-from ..ledger.views import STATUSES
+from ..ledger import Ledger
+from ..ledger.views import STATUSES, CallFilter
 from . import data, svg
 
 __all__ = [

@@ -13,6 +13,13 @@ with Ledger() as ledger:                      # SQLite file in the user dir
 A SQLite file by default; PostgreSQL for a team (``Ledger("postgresql://user@host/db")``,
 needs the ``postgres`` extra). One code path through SQLAlchemy Core; the schema is created and
 upgraded by ordered migrations on first use.
+
+Faults: only a connection-class error (unreachable, locked, read-only) is an outage, after which
+rows wait in the spool and are retried; any other error on a row is that one row refused (kept
+in ``rejected.ndjson`` in the spool dir, logged) and the others are stored, both when writing
+and when replaying the spool of a dead process. When the spool itself cannot be written (a full
+disk) a row goes straight to the database; one that cannot be stored either is listed in
+`Ledger.dropped`. Forked children get fresh connections and a fresh writer.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -42,17 +49,19 @@ from ..config import load_settings
 from ..errors import ConfigError, LedgerError
 from ..types import CallRecord
 from . import queries, views
-from ._writer import OutageError, Writer, orphan_segments
-from .migrations import MIGRATIONS, applied_migrations, migrate
+from ._budgets import BudgetRow, budget_rows, register_budget
+from ._fork import ForkGuard
+from ._reads import FilteredReads, check_schema, read_only_engine
+from ._writer import JournalError, OutageError, Writer, orphan_segments
+from .migrations import applied_migrations, migrate
 from .queries import GROUPINGS, ReportRow, as_utc_bound, check_record, record_to_dict
-from .schema import MIGRATIONS_TABLE, TOKEN_COLUMNS
-from .views import BreakdownRow, CallFilter
+from .schema import TOKEN_COLUMNS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
     from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["GROUPINGS", "BreakdownRow", "CallFilter", "Ledger", "ReportRow", "resolve_url"]
+__all__ = ["GROUPINGS", "BudgetRow", "Ledger", "ReportRow", "resolve_url"]
 
 log = logging.getLogger("openai_cost.ledger")
 
@@ -61,6 +70,7 @@ PG_LOCK_BUDGET = 0x6F63_0002
 
 _OPEN: weakref.WeakSet[Ledger] = weakref.WeakSet()
 _EXIT_TIMEOUT = 5.0
+_GUARD = [ForkGuard()]
 
 
 def resolve_url(url: str | None = None) -> URL:
@@ -106,23 +116,25 @@ def _is_outage(e: BaseException) -> bool:
     return False
 
 
-def _is_refusal(e: BaseException) -> bool:
-    """True when the database refused this data (a bad row), as opposed to being unreachable;
-    anything unexpected counts as unreachable so that the rows stay in the spool."""
-    return isinstance(e, sa.exc.StatementError) and not _is_outage(e)
+def _spool_key(url: URL) -> str:
+    """The spool folder of a database: named by the database alone (backend, host, port,
+    database), without user name, password or connection options, so rows spooled under a
+    rotated password or another driver option are replayed."""
+    bare = URL.create(
+        url.get_backend_name(), host=url.host, port=url.port, database=url.database
+    ).render_as_string(hide_password=False)
+    return hashlib.sha256(bare.encode()).hexdigest()[:16]
 
 
-class Ledger:
+class Ledger(FilteredReads):
     """A store of `CallRecord` rows: SQLite by default, PostgreSQL by URL.
 
     Args:
         url: ``sqlite:///PATH`` (or a bare path), or ``postgresql://USER[:PASS]@HOST[:PORT]/DB``
             (``postgresql+psycopg://`` accepted too). Default: ``OPENAI_COST_DB_URL``, else
             ``db_url`` in ``config.toml``, else ``ledger.db`` in the user dir.
-        read_only: only read: the database is opened read-only where the backend allows (a
-            SQLite file in ``mode=ro``, a PostgreSQL session with
-            ``default_transaction_read_only``), nothing is created or migrated, a missing
-            SQLite file is a `LedgerError`, and writes are refused.
+        read_only: open the database read-only (see `_reads.read_only_engine`): nothing is
+            created or migrated, and writes are refused.
 
     Nothing connects until first used: `submit` never touches the database on the caller's
     thread, and the schema is created or upgraded on first use.
@@ -135,8 +147,10 @@ class Ledger:
         settings = load_settings(db_url=url)
         self._read_only = read_only
         self._url = resolve_url(settings.db_url)
-        key = hashlib.sha256(self._url.render_as_string(hide_password=False).encode())
-        self._spool = settings.home / "spool" / key.hexdigest()[:16]
+        self._spool = settings.home / "spool" / _spool_key(self._url)
+        # before 0.2 the key included the password: replay what such a folder still holds
+        legacy = hashlib.sha256(self._url.render_as_string(hide_password=False).encode())
+        self._legacy_spool = settings.home / "spool" / legacy.hexdigest()[:16]
         self._engine: Engine | None = None
         self._ready_flag = False
         self._replayed = False
@@ -144,6 +158,11 @@ class Ledger:
         self._writer: Writer | None = None
         self._closing = False
         self._closed = False
+        self._dropped: list[str] = []
+        self._dropped_seen = 0
+        self._budgets: dict[str, tuple[Any, ...]] = {}
+        self._idle = threading.Condition(threading.Lock())
+        self._in_use = 0
         _OPEN.add(self)
 
     # -- identity -----------------------------------------------------------------------------
@@ -159,11 +178,6 @@ class Ledger:
         return str(self._url.get_backend_name())
 
     @property
-    def read_only(self) -> bool:
-        """True when opened with ``read_only=True``."""
-        return self._read_only
-
-    @property
     def spool_dir(self) -> Path:
         """Where records wait when the database cannot take them."""
         return self._spool
@@ -173,49 +187,10 @@ class Ledger:
 
     # -- engine -------------------------------------------------------------------------------
 
-    def _make_read_only_engine(self) -> Engine:
-        u = self._url
-        if u.get_backend_name() == "sqlite":
-            assert u.database is not None
-            path = Path(u.database).expanduser()
-            if not path.is_file():
-                raise LedgerError(f"no ledger at {path}: nothing has been recorded there yet")
-            uri = f"file:{path.resolve().as_posix()}?mode=ro"
-            # a new connection per use: a file replaced or restored while a reader runs is
-            # seen at once, and a missing one is an error, not a stale descriptor
-            engine = sa.create_engine(
-                "sqlite://", creator=lambda: _sqlite_connect_ro(uri), poolclass=sa.pool.NullPool
-            )
-
-            @event.listens_for(engine, "begin")
-            def _begin(conn: Connection) -> None:
-                conn.exec_driver_sql("BEGIN")
-
-            return engine
-        args: dict[str, Any] = {} if "connect_timeout" in u.query else {"connect_timeout": 10}
-        # read-only, and enough sort/hash memory for a month of calls grouped in one pass
-        args["options"] = "-c default_transaction_read_only=on -c work_mem=64MB"
-        return sa.create_engine(u, pool_pre_ping=True, connect_args=args)
-
-    def _check_schema(self, engine: Engine) -> None:
-        """A read-only ledger must already hold every migration this version knows."""
-        if self._ready_flag:
-            return
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table(MIGRATIONS_TABLE):
-                raise LedgerError(f"{self.url} is not an openai-cost ledger (no calls recorded)")
-            missing = [n for n, _ in MIGRATIONS if n not in set(applied_migrations(conn))]
-        if missing:
-            raise LedgerError(
-                f"ledger {self.url} predates this version (missing {', '.join(missing)}); open "
-                "it once for writing (e.g. `openai-cost report`) to upgrade it"
-            )
-        self._ready_flag = True
-
     def _make_engine(self) -> Engine:
         u = self._url
         if self._read_only:
-            return self._make_read_only_engine()
+            return read_only_engine(u)
         if u.get_backend_name() == "sqlite":
             assert u.database is not None
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -253,28 +228,75 @@ class Ledger:
                 if self._engine is None:
                     self._engine = self._make_engine()
                 if self._read_only:
-                    self._check_schema(self._engine)
+                    self._ready_flag = self._ready_flag or check_schema(self._engine, self.url)
                     return self._engine
                 if not self._ready_flag:
                     migrate(self._engine)
                     self._ready_flag = True
                 if not self._replayed:
-                    orphan_segments(self._spool, self._insert_now)
+                    for spool in dict.fromkeys((self._spool, self._legacy_spool)):
+                        orphan_segments(spool, self._store)
                     self._replayed = True
             except ModuleNotFoundError as e:
                 raise LedgerError(
                     f"cannot open ledger {self.url}: {e}; for PostgreSQL install "
                     '"openai-cost[postgres]"'
                 ) from e
+            except OutageError as e:
+                raise LedgerError(f"cannot open ledger {self.url}: {e}") from e.__cause__
             except (sa.exc.SQLAlchemyError, OSError) as e:
+                self._after_outage(e)
                 raise LedgerError(f"cannot open ledger {self.url}: {_short(e)}") from e
             return self._engine
+
+    def _after_outage(self, e: BaseException) -> bool:
+        """Let a SQLite ledger that was read-only recover once its file is writable.
+
+        SQLite opens a file it cannot write read-only, and the pool would keep that connection
+        for good: drop pooled connections so the next attempt reopens the file. SQLite also
+        creates the ``-shm``/``-wal`` files with the database file's mode, so files this
+        process created while the database was read-only get the database's mode again.
+
+        Returns:
+            True when the database was read-only and is writable now (worth a retry).
+        """
+        if self._engine is None or self.dialect != "sqlite" or not _is_outage(e):
+            return False
+        self._engine.dispose()
+        if "readonly" not in str(e).lower():
+            return False
+        db = self._url.database
+        assert db is not None
+        try:
+            if not os.access(db, os.W_OK):
+                return False
+            mode = os.stat(db).st_mode & 0o777
+            for side in (f"{db}-shm", f"{db}-wal"):
+                with contextlib.suppress(FileNotFoundError):
+                    st = os.stat(side)
+                    if st.st_uid == os.geteuid() and not os.access(side, os.W_OK):
+                        os.chmod(side, mode)
+        except OSError:
+            return False
+        return True
 
     @contextlib.contextmanager
     def _connect(self, *, write: bool = False, lock: int | None = None) -> Iterator[Connection]:
         """A connection in a transaction; errors become `LedgerError`."""
         if self._closed:
             raise LedgerError(f"{self!r} is closed")
+        with self._idle:
+            self._in_use += 1
+        try:
+            with _GUARD[0].hold(), self._connect_now(write=write, lock=lock) as conn:
+                yield conn
+        finally:
+            with self._idle:
+                self._in_use -= 1
+                self._idle.notify_all()
+
+    @contextlib.contextmanager
+    def _connect_now(self, *, write: bool, lock: int | None) -> Iterator[Connection]:
         engine = self._ready()
         try:
             with engine.connect() as conn:
@@ -285,6 +307,7 @@ class Ledger:
                         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
                     yield conn
         except sa.exc.SQLAlchemyError as e:
+            self._after_outage(e)
             raise LedgerError(f"ledger {self.url}: {_short(e)}") from e
 
     def transaction(
@@ -319,7 +342,9 @@ class Ledger:
         """Store one record now, on the caller's thread.
 
         Returns:
-            True when stored; False when a record with the same request id was already there.
+            True when stored; False when this very call was already stored (same request id,
+            every field equal). A different call under a request id already taken is stored
+            under a derived id (``<id>~<digest>``) and logged.
 
         Raises:
             LedgerError: the record is invalid or the database cannot be reached.
@@ -333,18 +358,18 @@ class Ledger:
         with self._connect(write=True) as conn:
             return bool(queries.insert_records(conn, [rec], which=True))
 
-    def _write_batch(self, records: Sequence[CallRecord]) -> None:
-        """The writer thread's insert: outages raise `OutageError`; a row the database refuses
-        is set aside in ``rejected.ndjson`` in the spool dir and logged, the rest are stored."""
+    def _store(self, records: Sequence[CallRecord]) -> None:
+        """Store records now (writer thread, spool replay, a direct write).
+
+        Only an error that means the database is unreachable raises (`OutageError`); any other
+        error is one row the database refused: it is set aside in ``rejected.ndjson`` in the
+        spool dir and logged, and the other rows are stored.
+        """
         try:
-            self._ready()
             self._insert_now(records)
             return
         except Exception as e:
-            if not _is_refusal(e):
-                # other processes may have died with rows spooled meanwhile: look again once
-                # the database is back
-                self._replayed = False
+            if _is_outage(e):
                 raise OutageError(_short(e)) from e
             if len(records) == 1:
                 self._reject(records[0], e)
@@ -353,17 +378,62 @@ class Ledger:
             try:
                 self._insert_now([r])
             except Exception as e:
-                if not _is_refusal(e):
+                if _is_outage(e):
                     raise OutageError(_short(e)) from e
                 self._reject(r, e)
+
+    def _write_batch(self, records: Sequence[CallRecord]) -> None:
+        """The writer thread's insert: outages raise `OutageError` (retried later)."""
+        with _GUARD[0].hold():
+            self._write_batch_now(records)
+
+    def _write_batch_now(self, records: Sequence[CallRecord]) -> None:
+        for retry in (True, False):
+            try:
+                self._ready()
+                self._store(records)
+                return
+            except (LedgerError, OutageError) as e:
+                # other processes may have died with rows spooled meanwhile: look again once
+                # the database is back
+                self._replayed = False
+                if self._after_outage(e.__cause__ or e) and retry:
+                    continue
+                raise OutageError(str(e)) from e
 
     def _reject(self, rec: CallRecord, err: BaseException) -> None:
         path = self._spool / "rejected.ndjson"  # not *.jsonl: never replayed
         log.error("ledger refused record %r (%s); kept in %s", rec.request_id, _short(err), path)
-        with contextlib.suppress(OSError):
+        try:
+            line = json.dumps({"error": _short(err), "record": record_to_dict(rec)}) + "\n"
             self._spool.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"error": _short(err), "record": record_to_dict(rec)}) + "\n")
+                f.write(line)
+        except Exception as e:
+            log.error("could not keep refused record %r in %s: %s", rec.request_id, path, e)
+
+    def _store_direct(self, rec: CallRecord, why: BaseException) -> None:
+        """The journal cannot be written: store `rec` on the caller's thread, else drop it."""
+        log.warning(
+            "ledger spool %s cannot be written (%s): writing record %r straight to the database",
+            self._spool,
+            why,
+            rec.request_id,
+        )
+        try:
+            with _GUARD[0].hold():
+                self._ready()
+                self._store([rec])
+        except Exception as e:
+            with self._lock:
+                self._dropped.append(rec.request_id)
+            log.error(
+                "ledger record %r lost: the spool cannot be written (%s) and the database "
+                "cannot be reached (%s)",
+                rec.request_id,
+                why,
+                _short(e),
+            )
 
     def submit(self, rec: CallRecord) -> None:
         """Queue a record for the background writer; returns at once and never raises.
@@ -372,6 +442,14 @@ class Ledger:
         process being killed; it is stored by a writer thread, or replayed later when the
         database is unreachable now. Problems are logged (logger ``openai_cost.ledger``).
         """
+        if not isinstance(rec, CallRecord):
+            log.error("ledger.submit() takes a CallRecord, got %s: not stored", type(rec).__name__)
+            return
+        try:
+            check_record(rec)
+        except ValueError as e:
+            self._reject(rec, e)
+            return
         try:
             w = self._writer
             if w is None:
@@ -386,6 +464,8 @@ class Ledger:
                         self._writer = Writer(self._spool, self._write_batch)
                     w = self._writer
             w.submit(rec)
+        except JournalError as e:
+            self._store_direct(rec, e)
         except Exception:
             log.exception("could not queue ledger record %r", getattr(rec, "request_id", rec))
 
@@ -395,18 +475,39 @@ class Ledger:
         w = self._writer
         return 0 if w is None else w.pending
 
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        """Request ids of records lost by this `Ledger`: the spool journal could not be
+        written (a full disk) and the database could not be reached either."""
+        with self._lock:
+            return tuple(self._dropped)
+
     def flush(self, timeout: float | None = None) -> bool:
         """Wait for the records submitted so far.
 
         Returns once every one is stored, or once a write attempt made after this call failed
         (the records are then safe in the fsync'd spool and retried in the background), or
-        after `timeout` seconds.
+        after `timeout` seconds. A record the database refuses (see the module docs) counts
+        as handled: it is kept in ``rejected.ndjson`` in `spool_dir` and logged.
 
         Returns:
-            True when every record submitted so far is stored.
+            True when every record submitted so far is stored; False when some are still
+            waiting, or when a record submitted since the previous `flush` was lost (logged,
+            and listed in `dropped`).
         """
         w = self._writer
-        return True if w is None else w.flush(timeout)
+        ok = True if w is None else w.flush(timeout)
+        with self._lock:
+            lost = len(self._dropped) - self._dropped_seen
+            self._dropped_seen = len(self._dropped)
+        if lost:
+            log.error(
+                "ledger %s lost %d record(s) since the last flush: %s",
+                self.url,
+                lost,
+                ", ".join(self._dropped[-lost:][:10]),
+            )
+        return ok and not lost
 
     def close(self, timeout: float | None = _EXIT_TIMEOUT) -> None:
         """Flush (up to `timeout` seconds), stop the writer and release the connections.
@@ -426,6 +527,10 @@ class Ledger:
                 self._spool,
             )
         self._closed = True
+        with self._idle:  # a budget check given up by its caller may still be running
+            self._idle.wait_for(
+                lambda: self._in_use == 0, timeout=_EXIT_TIMEOUT if timeout is None else timeout
+            )
         if self._engine is not None:
             self._engine.dispose()
         _OPEN.discard(self)
@@ -440,6 +545,45 @@ class Ledger:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # -- budgets -----------------------------------------------------------------------------
+
+    def _register_budget(self, name: str, definition: tuple[Any, ...]) -> str:
+        """Store a budget's definition on first use (or when it changed); its scope key."""
+        cached = self._budgets.get(name)
+        if cached is not None and cached[0] == definition:
+            return str(cached[1])
+        limit_usd, period, tags, mode = definition
+        with self._connect(write=True) as conn:
+            scope = register_budget(
+                conn, name=name, period=period, tags=dict(tags), limit_usd=limit_usd, mode=mode
+            )
+        self._budgets[name] = (definition, scope)
+        return scope
+
+    def budgets(self) -> list[BudgetRow]:
+        """Every budget used with this ledger (by any process), with its current period.
+
+        A `Budget` is stored by name the first time it checks a call against this ledger
+        (``reserve``, ``check`` or ``spent``); using it again with another limit or mode
+        updates the stored definition.
+
+        Returns:
+            One `BudgetRow` per budget name, in name order, with these fields: ``name``,
+            ``limit_usd`` (Decimal), ``period`` (``day``/``month``/``total``), ``tags``,
+            ``mode`` (``raise``/``warn``), ``period_key`` (``YYYY-MM-DD``, ``YYYY-MM`` or
+            ``total``), ``period_start`` and ``period_end`` (UTC datetimes, None for
+            ``total``), ``spent_usd`` (priced calls of the current period, from the running
+            total), ``calls`` (how many), ``reserved_usd`` (estimates of calls in flight),
+            ``remaining_usd`` (limit - spent - reserved; negative when over), ``created_at``
+            and ``updated_at``.
+
+        Raises:
+            LedgerError: the database cannot be read.
+        """
+        now = datetime.now(timezone.utc)
+        with self._connect() as conn:
+            return budget_rows(conn, now)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -466,7 +610,7 @@ class Ledger:
         since: date | datetime | str | None = None,
         until: date | datetime | str | None = None,
         tags: Mapping[str, str] | None = None,
-        where: CallFilter | None = None,
+        where: views.CallFilter | None = None,
     ) -> list[ReportRow]:
         """Totals per group of calls.
 
@@ -475,8 +619,7 @@ class Ledger:
             since: first date (or datetime) included.
             until: last date included (a datetime is exclusive).
             tags: only calls carrying every one of these tags.
-            where: more filters (model, endpoint, tier, status, tags, bounds), ANDed with
-                the arguments above.
+            where: more filters (a `CallFilter`), ANDed with the arguments above.
 
         Returns:
             One `ReportRow` per group: days in order, other groups by cost, highest first.
@@ -489,46 +632,6 @@ class Ledger:
         extra = [] if where is None else views.filter_clauses(where)
         with self._connect() as conn:
             return queries.report_rows(conn, by=by, since=s, until=u, tags=tags, extra=extra)
-
-    def breakdown(
-        self, where: CallFilter | None = None, *, grouped: bool = True
-    ) -> list[BreakdownRow]:
-        """The calls `where` selects, totalled per (UTC day, model, endpoint, tier, price
-        period), in one pass: what a dashboard sums its panels from. ``grouped=False`` gives
-        one row of totals instead.
-
-        Raises:
-            LedgerError: the database cannot be read.
-        """
-        with self._connect() as conn:
-            return views.breakdown(conn, where or CallFilter(), grouped=grouped)
-
-    def calls(
-        self, where: CallFilter | None = None, *, limit: int = 50, offset: int = 0
-    ) -> list[tuple[int, CallRecord]]:
-        """A page of the calls `where` selects, newest first, as ``(row id, record)`` pairs.
-
-        Raises:
-            ValueError: `limit` < 1 or `offset` < 0.
-            LedgerError: the database cannot be read.
-        """
-        with self._connect() as conn:
-            return views.page_of_calls(conn, where or CallFilter(), limit=limit, offset=offset)
-
-    def count(self, where: CallFilter | None = None, *, cap: int | None = None) -> int:
-        """How many calls `where` selects (all of them by default).
-
-        Args:
-            cap: stop counting past this many (the answer is then ``cap + 1``): a pager's
-                "1,000+" costs a bounded read on any ledger size.
-        """
-        with self._connect() as conn:
-            return views.count_calls(conn, where or CallFilter(), cap=cap)
-
-    def tag_names(self) -> list[str]:
-        """Every tag name used in the ledger, sorted."""
-        with self._connect() as conn:
-            return views.tag_names(conn)
 
     def records(
         self,
@@ -600,15 +703,6 @@ class Ledger:
         return n
 
 
-def _sqlite_connect_ro(uri: str) -> Any:
-    import sqlite3
-
-    con = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
-    con.isolation_level = None
-    con.create_aggregate("oc_decimal_sum", 1, queries.DecimalSum)  # type: ignore[arg-type]
-    return con
-
-
 def _short(e: BaseException) -> str:
     """The first line of a database error, without SQLAlchemy's background link."""
     orig = getattr(e, "orig", None)
@@ -626,18 +720,56 @@ def _close_all() -> None:
 _exit.on_exit(_close_all, stage=_exit.CLOSE)
 
 
+_INHERITED: list[object] = []
+"""Engines inherited across ``fork``: kept referenced so that the child never finalises (and
+so closes) connections its parent still uses."""
+
+
 def _after_fork_in_child() -> None:
+    """Give each open ledger a fresh writer, lock and engine in a forked child.
+
+    The parent may have been anywhere at the fork: inside the writer thread's start, in a
+    transaction, holding the engine's first-connect lock. Nothing of that can be reused.
+    """
+    _GUARD[0] = ForkGuard()
     for ledger in list(_OPEN):
         if ledger._writer is not None:
             ledger._writer.abandon()
+            _INHERITED.append(ledger._writer)
             ledger._writer = None
         ledger._lock = threading.RLock()
+        ledger._idle = threading.Condition(threading.Lock())
+        ledger._in_use = 0
         if ledger._engine is not None:
-            ledger._engine.dispose(close=False)
+            _INHERITED.append(ledger._engine)
+            ledger._engine = None
+        ledger._ready_flag = False
+        ledger._replayed = False
+        ledger._budgets = {}
+
+
+def _before_fork() -> None:
+    _GUARD[0].before_fork()
+    # SQLite keeps per-file lock state in the process: a child inheriting open connections
+    # (even idle ones) finds the file "locked by itself". Close the idle ones first; the
+    # parent reopens them on its next use.
+    for ledger in list(_OPEN):
+        engine = ledger._engine
+        if engine is not None and ledger.dialect == "sqlite":
+            with contextlib.suppress(Exception):
+                engine.dispose()
+
+
+def _after_fork_in_parent() -> None:
+    _GUARD[0].after_fork_in_parent()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
 
 
 _DEFAULT: list[Ledger] = []

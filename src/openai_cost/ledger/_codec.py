@@ -5,12 +5,14 @@ and cost parts; no SQL here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from .._limits import check_count, check_money, check_tags, check_text
 from ..types import CallRecord, Cost, CostLine, Usage
 
 __all__ = [
@@ -20,6 +22,17 @@ __all__ = [
     "record_to_dict",
     "usage_from_dict",
 ]
+
+MAX_REQUEST_ID = 255
+"""Longest request id (the ``calls.request_id`` column)."""
+_TEXT_FIELDS = (
+    ("model_requested", 255),
+    ("model", 255),
+    ("model_resolved", 255),
+    ("endpoint", 64),
+    ("tier", 64),
+    ("unpriced_reason", 1_000_000),
+)
 
 
 def cost_from_dict(d: Mapping[str, Any]) -> Cost:
@@ -54,21 +67,59 @@ def usage_from_dict(d: Mapping[str, Any]) -> Usage:
 
 
 def check_record(rec: CallRecord) -> None:
-    """Raise ValueError when `rec` cannot be stored (naive time, empty request id...)."""
+    """Raise ValueError when `rec` cannot be stored the same on SQLite and PostgreSQL.
+
+    Checks: a timezone-aware time, a non-empty request id, a known status, text within its
+    column and free of NUL and lone surrogates, tags (see `openai_cost._limits`), token counts
+    within signed 64 bits, and money finite and within NUMERIC(38, 18).
+    """
     if not isinstance(rec, CallRecord):
         raise ValueError(f"expected a CallRecord, got {type(rec).__name__}")
     if not rec.request_id or not isinstance(rec.request_id, str):
         raise ValueError(f"request_id must be a non-empty string, got {rec.request_id!r}")
-    if rec.created_at.tzinfo is None or rec.created_at.utcoffset() is None:
+    rid = rec.request_id[:80]
+    if not isinstance(rec.created_at, datetime) or (
+        rec.created_at.tzinfo is None or rec.created_at.utcoffset() is None
+    ):
         raise ValueError(
-            f"created_at must be timezone-aware (UTC), got {rec.created_at!r} "
-            f"for request {rec.request_id!r}"
+            f"created_at must be timezone-aware (UTC), got {rec.created_at!r} for request {rid!r}"
         )
     if rec.status not in ("ok", "error", "incomplete"):
         raise ValueError(
-            f"status must be 'ok', 'error' or 'incomplete', got {rec.status!r} "
-            f"for request {rec.request_id!r}"
+            f"status must be 'ok', 'error' or 'incomplete', got {rec.status!r} for request {rid!r}"
         )
+    try:
+        check_text("request_id", rec.request_id, MAX_REQUEST_ID)
+        for name, limit in _TEXT_FIELDS:
+            value = getattr(rec, name)
+            if value is not None:
+                if not isinstance(value, str):
+                    raise ValueError(f"{name} must be a string, got {type(value).__name__}")
+                check_text(name, value, limit)
+        check_tags(rec.tags)
+        u = rec.usage
+        if u is not None:
+            for k, v in u.to_dict().items():
+                check_count(f"usage.{k}", v)
+        c = rec.cost
+        if c is not None:
+            for name in ("input", "output", "fees", "total"):
+                check_money(f"cost.{name}", getattr(c, name))
+            for ln in c.lines:
+                check_money(f"cost line {ln.dimension!r} amount", ln.amount)
+                check_money(f"cost line {ln.dimension!r} rate", ln.rate)
+                if isinstance(ln.units, Decimal):
+                    check_money(f"cost line {ln.dimension!r} units", ln.units)
+                else:
+                    check_count(f"cost line {ln.dimension!r} units", ln.units)
+        hs = rec.http_status
+        if hs is not None and not (isinstance(hs, int) and 0 <= hs < 2**31):
+            raise ValueError(f"http_status = {hs!r} is not an HTTP status")
+        lat = rec.latency_ms
+        if lat is not None and not (isinstance(lat, (int, float)) and math.isfinite(lat)):
+            raise ValueError(f"latency_ms = {lat!r} is not a finite number")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"record {rid!r}: {e}") from None
 
 
 def record_to_dict(rec: CallRecord) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from ..types import CallRecord
 from ._codec import check_record, record_from_dict, record_to_dict
 
-__all__ = ["Writer", "lock_file", "orphan_segments", "read_segment"]
+__all__ = ["JournalError", "OutageError", "Writer", "lock_file", "orphan_segments", "read_segment"]
 
 log = logging.getLogger("openai_cost.ledger")
 
@@ -102,8 +102,10 @@ def read_segment(path: Path) -> tuple[list[CallRecord], list[str]]:
         for line in f:
             if not line.strip():
                 continue
-            try:
-                good.append(record_from_dict(json.loads(line)))
+            try:  # never trust the journal: a record must pass the same checks as on submit
+                r = record_from_dict(json.loads(line))
+                check_record(r)
+                good.append(r)
             except Exception:
                 bad.append(line if line.endswith("\n") else line + "\n")
     return good, bad
@@ -162,6 +164,10 @@ class OutageError(Exception):
     """The database could not be reached; the batch should be retried later."""
 
 
+class JournalError(OSError):
+    """A record could not be appended to the spool journal (full or read-only disk...)."""
+
+
 class Writer:
     """Journal + queue + one daemon thread that inserts queued records in batches."""
 
@@ -207,12 +213,15 @@ class Writer:
         with self._cond:
             if self._st.stop:
                 raise RuntimeError("the ledger is closed")
-            seg = self._current
-            if seg is None or seg.size >= SEGMENT_BYTES:
-                if seg is not None:
-                    seg.sealed = True
-                seg = self._open_segment()
-            os.write(seg.fd, line)
+            try:
+                seg = self._current
+                if seg is None or seg.size >= SEGMENT_BYTES:
+                    if seg is not None:
+                        seg.sealed = True
+                    seg = self._open_segment()
+                self._append(seg, line)
+            except OSError as e:
+                raise JournalError(e.errno, f"cannot write the spool journal: {e}") from e
             seg.size += len(line)
             seg.written += 1
             seg.synced = False
@@ -220,6 +229,18 @@ class Writer:
             self._st.queue.append(_Item(seg, rec, self._st.seq))
             if len(self._st.queue) == 1:
                 self._cond.notify_all()
+
+    @staticmethod
+    def _append(seg: _Segment, line: bytes) -> None:
+        """Append a whole line or nothing (a cut line is taken back)."""
+        try:
+            n = os.write(seg.fd, line)
+            if n != len(line):
+                raise OSError(28, "No space left on device (short write)")
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(seg.fd, seg.size)
+            raise
 
     @property
     def pending(self) -> int:

@@ -99,6 +99,35 @@ def m003_create_budget_reservations(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def m004_create_budgets_and_totals(conn: Connection) -> None:
+    """The ``budgets`` table (each budget used with the ledger: its definition) and
+    ``budget_totals`` (running spend per budget scope and period, kept up to date in the
+    transaction that stores each call, so a budget check reads one row)."""
+    md = sa.MetaData()
+    sa.Table(
+        "budgets",
+        md,
+        sa.Column("name", sa.String(255), primary_key=True),
+        sa.Column("scope", sa.String(64), nullable=False, index=True),
+        sa.Column("period", sa.String(16), nullable=False),
+        sa.Column("tags_json", sa.Text, nullable=False),
+        sa.Column("limit_usd", Money, nullable=False),
+        sa.Column("mode", sa.String(16), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    sa.Table(
+        "budget_totals",
+        md,
+        sa.Column("scope", sa.String(64), primary_key=True),
+        sa.Column("period_key", sa.String(16), primary_key=True),
+        sa.Column("spent_usd", Money, nullable=False),
+        sa.Column("calls", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    md.create_all(conn)
+
+
 DASHBOARD_INDEX_COLUMNS = (
     "created_at",
     "model_resolved",
@@ -148,6 +177,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("m001_create_calls", m001_create_calls),
     ("m002_create_call_tags", m002_create_call_tags),
     ("m003_create_budget_reservations", m003_create_budget_reservations),
+    ("m004_create_budgets_and_totals", m004_create_budgets_and_totals),
     ("m006_create_calls_dashboard_index", m006_create_calls_dashboard_index),
 )
 """Every migration, in the order they apply. Append only."""

@@ -5,7 +5,10 @@ The JSON form of a `CallRecord` lives in `_codec` (its names are re-exported her
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -18,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ..types import CallRecord
 from ._codec import (
+    MAX_REQUEST_ID,
     check_record,
     cost_from_dict,
     record_from_dict,
@@ -39,6 +43,8 @@ __all__ = [
     "select_records",
     "spent_usd",
 ]
+
+log = logging.getLogger("openai_cost.ledger")
 
 GROUPINGS = ("model", "day", "endpoint", "tier", "tag:NAME")
 """What `report` can group by."""
@@ -107,43 +113,102 @@ def _insert(conn: Connection, table: sa.Table) -> Any:
     return sqlite_insert(table)
 
 
+def _attempt_dict(rec: CallRecord) -> dict[str, Any]:
+    d = record_to_dict(rec)
+    del d["request_id"]
+    return d
+
+
+def same_attempt(a: CallRecord, b: CallRecord) -> bool:
+    """True when two records describe the same HTTP attempt (everything but the id equal)."""
+    return _attempt_dict(a) == _attempt_dict(b)
+
+
+def derived_request_id(rec: CallRecord) -> str:
+    """The key a call is stored under when its request id is already taken by another call:
+    the id, ``~`` and a digest of the call's content (so a replay derives the same key)."""
+    digest = hashlib.sha256(
+        json.dumps(_attempt_dict(rec), sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()[:13]
+    return f"{rec.request_id[: MAX_REQUEST_ID - 14]}~{digest}"
+
+
+def _insert_new(conn: Connection, records: Sequence[CallRecord], now: datetime) -> set[str]:
+    stmt = (
+        _insert(conn, calls)
+        .on_conflict_do_nothing(index_elements=["request_id"])
+        .returning(calls.c.request_id)
+    )
+    rows = [_row_values(r, now) for r in records]
+    return {r[0] for r in conn.execute(stmt, rows if len(rows) > 1 else rows[0])}
+
+
+def _rekey(rec: CallRecord) -> CallRecord:
+    return dataclasses.replace(rec, request_id=derived_request_id(rec))
+
+
 def insert_records(
     conn: Connection, records: Sequence[CallRecord], *, which: bool = False
 ) -> set[str]:
-    """Insert the records whose request id is new.
+    """Store the records that are not stored yet, in the caller's transaction.
 
-    A request id already stored (or repeated in `records`) is skipped, so replaying a spool
-    never counts a call twice.
+    A record whose request id is already stored (or repeated in `records`) is skipped when it
+    is the same attempt (a replay of the spool: everything equal), so a call is never counted
+    twice. A *different* call under a taken id (a proxy that reuses or invents ids) is stored
+    under `derived_request_id` and logged. The running budget totals are updated in the same
+    transaction (see `openai_cost.ledger._budgets`).
 
     Args:
-        which: also find out which request ids were inserted (RETURNING; slower for big
-            batches on PostgreSQL, so the background writer does not ask).
+        which: kept for compatibility; the ids stored are always returned.
 
     Returns:
-        The request ids inserted when `which`, else an empty set.
+        The request ids stored (derived ones included).
     """
     if not records:
         return set()
+    from ._budgets import PG_LOCK_SCOPES, add_to_totals, pg_lock
+
     now = datetime.now(timezone.utc)
-    stmt = _insert(conn, calls).on_conflict_do_nothing(index_elements=["request_id"])
-    rows = [_row_values(r, now) for r in records]
-    inserted: set[str] | None = None
-    if which:
-        stmt = stmt.returning(calls.c.request_id)
-        inserted = {r[0] for r in conn.execute(stmt, rows if len(rows) > 1 else rows[0])}
-    else:
-        conn.execute(stmt, rows)
-    # Tags of a duplicate are the duplicate's own (a replay of the same call): adding them
-    # again is a no-op thanks to the (request_id, name) key.
+    pg_lock(conn, PG_LOCK_SCOPES, shared=True)
+    new: list[CallRecord] = []
+    pending = list(records)
+    while pending:  # one round per repeat of an id inside the batch (usually one round)
+        this: list[CallRecord] = []
+        rest: list[CallRecord] = []
+        seen: set[str] = set()
+        for r in pending:
+            (rest if r.request_id in seen else this).append(r)
+            seen.add(r.request_id)
+        stored_now = _insert_new(conn, this, now)
+        new.extend(r for r in this if r.request_id in stored_now)
+        clashes = [r for r in this if r.request_id not in stored_now]
+        if clashes:
+            q = sa.select(calls).where(calls.c.request_id.in_([r.request_id for r in clashes]))
+            stored = {row.request_id: record_from_row(row) for row in conn.execute(q)}
+            again = [
+                (r.request_id, _rekey(r))
+                for r in clashes
+                if r.request_id in stored and not same_attempt(stored[r.request_id], r)
+            ]
+            if again:  # a derived key already stored holds this very call (a replay)
+                more = _insert_new(conn, [r for _, r in again], now)
+                for old, r in again:
+                    if r.request_id in more:
+                        new.append(r)
+                        log.info(
+                            "request id %r is already used by another call; this call is "
+                            "stored as %r",
+                            old,
+                            r.request_id,
+                        )
+        pending = rest
     tag_rows = [
-        {"request_id": r.request_id, "name": str(k), "value": str(v)}
-        for r in records
-        if r.tags and (inserted is None or r.request_id in inserted)
-        for k, v in r.tags.items()
+        {"request_id": r.request_id, "name": k, "value": v} for r in new for k, v in r.tags.items()
     ]
     if tag_rows:
         conn.execute(_insert(conn, call_tags).on_conflict_do_nothing(), tag_rows)
-    return inserted or set()
+    add_to_totals(conn, new)
+    return {r.request_id for r in new}
 
 
 # ---------------------------------------------------------------------------------------------

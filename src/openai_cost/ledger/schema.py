@@ -21,6 +21,8 @@ __all__ = [
     "Money",
     "UTCDateTime",
     "budget_reservations",
+    "budget_totals",
+    "budgets",
     "call_tags",
     "calls",
     "metadata",
@@ -144,3 +146,30 @@ budget_reservations = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
 """Estimated costs of calls in flight, held against budgets until the real cost is recorded."""
+
+budgets = sa.Table(
+    "budgets",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("scope", sa.String(64), nullable=False, index=True),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("tags_json", sa.Text, nullable=False),
+    sa.Column("limit_usd", Money, nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Each budget used with the ledger, by name. ``scope`` identifies what it counts (its period
+and tags): budgets with the same scope share one running total."""
+
+budget_totals = sa.Table(
+    "budget_totals",
+    metadata,
+    sa.Column("scope", sa.String(64), primary_key=True),
+    sa.Column("period_key", sa.String(16), primary_key=True),
+    sa.Column("spent_usd", Money, nullable=False),
+    sa.Column("calls", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Running spend of the priced calls per budget scope and period (``YYYY-MM-DD``, ``YYYY-MM``
+or ``total``), updated in the transaction that stores each call."""

@@ -45,6 +45,8 @@ from decimal import Decimal
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._limits import check_tags
+from ..errors import ConfigError
 from . import _sessions
 from ._transport import AsyncTrackingTransport, Config, SyncTrackingTransport
 
@@ -62,9 +64,10 @@ ClientT = TypeVar("ClientT")
 def _tags(tags: Mapping[str, str] | None, where: str) -> Mapping[str, str]:
     if not tags:
         return MappingProxyType({})
-    for k, v in tags.items():
-        if not isinstance(k, str) or not isinstance(v, str):
-            raise TypeError(f"{where} tags must map str to str, got {k!r}: {v!r}")
+    try:
+        check_tags(tags, where)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
     return MappingProxyType(dict(tags))
 
 
@@ -108,7 +111,9 @@ def track(
 
     Raises:
         TypeError: ``client`` is not an ``openai`` client, or a tag is not a string.
-        ConfigError: ``ledger`` is a URL of an unsupported database.
+        ConfigError: ``ledger`` is a URL of an unsupported database, or a tag cannot be
+            stored (an empty name, a name over 255 or a value over 1024 characters, a NUL
+            character or a lone surrogate).
     """
     http = _httpx_client(client)
     if isinstance(ledger, str):
@@ -265,5 +270,9 @@ def session(tags: Mapping[str, str] | None = None) -> Session:
 
     Args:
         tags: tags for the calls of the block.
+
+    Raises:
+        ConfigError: a tag cannot be stored (an empty name, a name over 255 or a value over
+            1024 characters, a NUL character or a lone surrogate).
     """
     return Session(tags)

@@ -48,6 +48,7 @@ class Attempt:
     """One HTTP attempt of a billable call, from request to record."""
 
     __slots__ = (
+        "budget_input",
         "cfg",
         "created_at",
         "endpoint",
@@ -71,6 +72,7 @@ class Attempt:
         self.created_at = datetime.now(timezone.utc)
         self.t0 = time.perf_counter()
         self.reservation: Reservation | None = None
+        self.budget_input: tuple[dict[str, Any] | None, bytes | None] | None = None
         self.finished = False
         self.hide_usage = False
         """True when tracking asked the stream for its usage: the caller must not see it."""

@@ -42,11 +42,15 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTrackingTransport", "Config", "SyncTrackingTransport"]
 
 
-def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any] | None]:
+def begin(
+    cfg: Config, request: Any, *, check_budget: bool = True
+) -> tuple[Attempt | None, Any, dict[str, Any] | None]:
     """Look at a request before it is sent.
 
     Returns the attempt to finish (None when the request is not tracked), the request to send
-    (rewritten when usage was added to a stream) and the parsed request body.
+    (rewritten when usage was added to a stream) and the parsed request body. With
+    ``check_budget=False`` the budget check is left to `areserve` (async clients, so that the
+    check never blocks their event loop).
 
     Raises:
         BudgetExceededError: the budget refuses the call.
@@ -62,25 +66,51 @@ def begin(cfg: Config, request: Any) -> tuple[Attempt | None, Any, dict[str, Any
     if seen is None or att is None:  # not billable, or a bug in reading (logged)
         return None, request, None
     if cfg.budget is not None:
-        _reserve(att, cfg.budget, seen.body, seen.raw)
+        if check_budget:
+            _reserve(att, cfg.budget, seen.body, seen.raw)
+        else:
+            att.budget_input = (seen.body, seen.raw)
     return att, request, seen.body
 
 
-def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
+def _estimate(att: Attempt, body: dict[str, Any] | None, raw: bytes | None) -> Any:
+    """(estimate, ledger) for a budget check, or None when it cannot be made (logged)."""
     cfg = att.cfg
     with never_raise("estimate a call for its budget") as guard:
         est = estimate_request(att.model_requested, body, raw, cfg.prices)
         ledger = ledger_of(cfg)
     if guard.failed:  # pragma: no cover - estimate_request catches what it expects
-        return
+        return None
     if ledger is None:
         log.warning("openai-cost has no ledger: the budget is not checked")
+        return None
+    return est, ledger
+
+
+def _reserve(att: Attempt, budget: Budget, body: dict[str, Any] | None, raw: bytes | None) -> None:
+    args = _estimate(att, body, raw)
+    if args is None:
         return
     # refused, or a warning turned into an error: the one exception tracking lets through
     with never_raise(
         "check the budget; the call proceeds", passing=(BudgetExceededError, BudgetWarning)
     ):
-        att.reservation = budget.reserve(ledger, est)
+        att.reservation = budget.reserve(args[1], args[0])
+
+
+async def areserve(att: Attempt) -> None:
+    """The budget check of an async client's attempt, awaited without blocking its loop."""
+    budget = att.cfg.budget
+    if budget is None or att.budget_input is None:
+        return
+    args = _estimate(att, *att.budget_input)
+    att.budget_input = None
+    if args is None:
+        return
+    with never_raise(
+        "check the budget; the call proceeds", passing=(BudgetExceededError, BudgetWarning)
+    ):
+        att.reservation = await budget.areserve(args[1], args[0])
 
 
 # --------------------------------------------------------------------------- response side
@@ -137,10 +167,14 @@ class _SyncTapBase:
             )
 
     def __del__(self) -> None:  # the caller dropped the response without closing it
-        if _exit.exited():  # finished by the exit sequence; the interpreter is finalising
-            return
-        with contextlib.suppress(Exception):
+        # Late in interpreter shutdown, module globals (`_exit`, `contextlib`) may already be
+        # None: a plain try/except is the only guard that cannot itself fail there.
+        try:
+            if _exit.exited():  # finished by the exit sequence; the interpreter is finalising
+                return
             self._done()
+        except Exception:  # a finaliser must never raise or print
+            pass
 
 
 def _decoded(headers: Any, body: bytes) -> bytes:
@@ -284,9 +318,10 @@ class AsyncTrackingTransport(_TransportBase):
     """Wraps an async httpx (or httpx2) transport; see the module docstring."""
 
     async def handle_async_request(self, request: Any) -> Any:
-        att, request, req = begin(self.cfg, request)
+        att, request, req = begin(self.cfg, request, check_budget=False)
         if att is None:
             return await self.inner.handle_async_request(request)
+        await areserve(att)
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException:
