@@ -23,7 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"table"}),
     frozenset({"duckdb", "spark"}),
     frozenset({"ledger"}),
-    frozenset({"budget"}),
+    frozenset({"budget", "org"}),
     frozenset({"tracking"}),
     frozenset({"dashboard"}),
     frozenset({"_cli"}),

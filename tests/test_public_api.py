@@ -59,6 +59,7 @@ HEAVY = (
     "playwright",
     "openai_cost.dashboard",
     "sqlite3",
+    "openai_cost.org",
     "pyarrow",
     "duckdb",
     "pyspark",

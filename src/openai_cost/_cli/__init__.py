@@ -26,6 +26,8 @@ _COMMANDS: dict[str, str] = {
     "estimate": "tokens:estimate",
     "report": "report:report",
     "dashboard": "dashboard:dashboard",
+    "org": "org:org",
+    "reconcile": "org:reconcile",
     "prices": "prices:prices",
 }
 

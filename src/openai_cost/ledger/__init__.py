@@ -314,7 +314,7 @@ class Ledger(FilteredReads):
         self, *, write: bool = False, lock: int | None = None
     ) -> contextlib.AbstractContextManager[Connection]:
         """One database transaction, for the package's own modules that keep state in the
-        ledger's tables (budgets); not part of the public API.
+        ledger's tables (budgets, organisation usage); not part of the public API.
 
         Args:
             write: take the write lock up front (SQLite ``BEGIN IMMEDIATE``).

@@ -37,6 +37,35 @@ _TOKENS = (
     "image_output_tokens",
 )
 
+_ORG_DIMENSIONS = (
+    "project_id",
+    "user_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "source",
+    "size",
+    "context_level",
+    "vector_store_id",
+)
+_ORG_COUNTS = (
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "cache_write_12h_tokens",
+    "audio_input_tokens",
+    "cached_audio_tokens",
+    "image_input_tokens",
+    "cached_image_tokens",
+    "output_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "images",
+    "characters",
+    "seconds",
+    "usage_bytes",
+)
+
 
 def m001_create_calls(conn: Connection) -> None:
     """The ``calls`` table: one row per billed HTTP attempt, unique by request id."""
@@ -128,6 +157,47 @@ def m004_create_budgets_and_totals(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def m005_create_org_usage_and_costs(conn: Connection) -> None:
+    """``org_usage`` and ``org_costs``: buckets pulled from OpenAI's organisation Usage and
+    Costs APIs (see `openai_cost.org`), one row per day and grouped result."""
+    md = sa.MetaData()
+    u = sa.Table(
+        "org_usage",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("endpoint", sa.String(40), nullable=False),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("start_time", sa.BigInteger, nullable=False),
+        sa.Column("end_time", sa.BigInteger, nullable=False),
+        *(sa.Column(c, sa.String(255)) for c in _ORG_DIMENSIONS),
+        sa.Column("batch", sa.Boolean),
+        sa.Column("requests", sa.BigInteger, nullable=False, server_default="0"),
+        *(sa.Column(c, sa.BigInteger, nullable=False, server_default="0") for c in _ORG_COUNTS),
+        sa.Column("detail_schema", sa.String(16)),
+        sa.Column("result_json", sa.Text, nullable=False),
+        sa.Column("pulled_at", UTCDateTime, nullable=False),
+    )
+    sa.Index("ix_org_usage_day_endpoint", u.c.day, u.c.endpoint)
+    c = sa.Table(
+        "org_costs",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("start_time", sa.BigInteger, nullable=False),
+        sa.Column("end_time", sa.BigInteger, nullable=False),
+        sa.Column("line_item", sa.String(512)),
+        sa.Column("project_id", sa.String(255)),
+        sa.Column("api_key_id", sa.String(255)),
+        sa.Column("amount_usd", Money, nullable=False),
+        sa.Column("currency", sa.String(16), nullable=False),
+        sa.Column("quantity", Money),
+        sa.Column("quantity_unit", sa.String(32)),
+        sa.Column("pulled_at", UTCDateTime, nullable=False),
+    )
+    sa.Index("ix_org_costs_day", c.c.day)
+    md.create_all(conn)
+
+
 DASHBOARD_INDEX_COLUMNS = (
     "created_at",
     "model_resolved",
@@ -178,6 +248,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("m002_create_call_tags", m002_create_call_tags),
     ("m003_create_budget_reservations", m003_create_budget_reservations),
     ("m004_create_budgets_and_totals", m004_create_budgets_and_totals),
+    ("m005_create_org_usage_and_costs", m005_create_org_usage_and_costs),
     ("m006_create_calls_dashboard_index", m006_create_calls_dashboard_index),
 )
 """Every migration, in the order they apply. Append only."""

@@ -17,6 +17,8 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "MIGRATIONS_TABLE",
+    "ORG_COUNTS",
+    "ORG_DIMENSIONS",
     "TOKEN_COLUMNS",
     "Money",
     "UTCDateTime",
@@ -26,6 +28,8 @@ __all__ = [
     "call_tags",
     "calls",
     "metadata",
+    "org_costs",
+    "org_usage",
 ]
 
 MIGRATIONS_TABLE = "_openai_cost_migrations"
@@ -173,3 +177,72 @@ budget_totals = sa.Table(
 )
 """Running spend of the priced calls per budget scope and period (``YYYY-MM-DD``, ``YYYY-MM``
 or ``total``), updated in the transaction that stores each call."""
+ORG_DIMENSIONS: tuple[str, ...] = (
+    "project_id",
+    "user_id",
+    "api_key_id",
+    "model",
+    "service_tier",
+    "source",
+    "size",
+    "context_level",
+    "vector_store_id",
+)
+"""Grouping fields of the organisation Usage API results kept in their own columns."""
+
+ORG_COUNTS: tuple[str, ...] = (
+    "input_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "cache_write_12h_tokens",
+    "audio_input_tokens",
+    "cached_audio_tokens",
+    "image_input_tokens",
+    "cached_image_tokens",
+    "output_tokens",
+    "audio_output_tokens",
+    "image_output_tokens",
+    "images",
+    "characters",
+    "seconds",
+    "usage_bytes",
+)
+"""Counts of a usage result, in `Usage`'s inclusive convention (see `openai_cost.org`)."""
+
+org_usage = sa.Table(
+    "org_usage",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("endpoint", sa.String(40), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("start_time", sa.BigInteger, nullable=False),
+    sa.Column("end_time", sa.BigInteger, nullable=False),
+    *(sa.Column(c, sa.String(255)) for c in ORG_DIMENSIONS),
+    sa.Column("batch", sa.Boolean),
+    sa.Column("requests", sa.BigInteger, nullable=False, server_default="0"),
+    *(sa.Column(c, sa.BigInteger, nullable=False, server_default="0") for c in ORG_COUNTS),
+    sa.Column("detail_schema", sa.String(16)),
+    sa.Column("result_json", sa.Text, nullable=False),
+    sa.Column("pulled_at", UTCDateTime, nullable=False),
+    sa.Index("ix_org_usage_day_endpoint", "day", "endpoint"),
+)
+"""One grouped result of a daily bucket of an organisation Usage endpoint."""
+
+org_costs = sa.Table(
+    "org_costs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("start_time", sa.BigInteger, nullable=False),
+    sa.Column("end_time", sa.BigInteger, nullable=False),
+    sa.Column("line_item", sa.String(512)),
+    sa.Column("project_id", sa.String(255)),
+    sa.Column("api_key_id", sa.String(255)),
+    sa.Column("amount_usd", Money, nullable=False),
+    sa.Column("currency", sa.String(16), nullable=False),
+    sa.Column("quantity", Money),
+    sa.Column("quantity_unit", sa.String(32)),
+    sa.Column("pulled_at", UTCDateTime, nullable=False),
+    sa.Index("ix_org_costs_day", "day"),
+)
+"""One grouped result (line item, project, API key) of a daily bucket of the Costs API."""
