@@ -48,6 +48,8 @@ _ORG_DIMENSIONS = (
     "context_level",
     "vector_store_id",
 )
+# Spelled out rather than imported from `schema`: a migration must keep creating the same
+# table even after `schema` grows.
 _ORG_COUNTS = (
     "input_tokens",
     "cached_tokens",
