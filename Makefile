@@ -14,7 +14,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -U "pip>=25.1"
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[postgres]" --group dev
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[postgres,dashboard]" --group dev
 	@touch $(STAMP)
 
 .PHONY: install

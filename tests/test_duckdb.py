@@ -232,3 +232,24 @@ def test_readme_sql_join_prices_like_cost_of(tmp_path: Path) -> None:
             want.append((m, batch, cost_of(u, model=m, at=at[:10], tier=tier, batch=batch).total))
     assert len(want) == len(calls) - 1, want
     assert sorted(got) == sorted(want)
+
+
+def test_json_lines_are_read_by_duckdb_not_handed_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blank lines, bad JSON, odd shapes and gzip: DuckDB still reads the file itself (with the
+    default reader's line numbers); the default reader is not asked to read it again."""
+    import openai_cost.summary as s
+
+    edge = _edge_file(tmp_path)
+    gz = tmp_path / "edge.jsonl.gz"
+    gz.write_bytes(gzip.compress(edge.read_bytes()))
+    files = [*EXAMPLES, str(edge), str(gz)]
+    want, _ = _warned(_default, files)
+
+    def refuse(*a: object, **kw: object) -> None:
+        raise AssertionError(f"the default reader was asked to read {a[0]}")
+
+    monkeypatch.setattr(s, "iter_records", refuse)
+    got, _ = _warned(summarize_files, files)
+    assert got == want

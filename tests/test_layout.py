@@ -25,6 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"ledger"}),
     frozenset({"budget", "org"}),
     frozenset({"tracking"}),
+    frozenset({"dashboard"}),
     frozenset({"_cli"}),
 )
 MAX_LINES = 800  # STYLE.md, section 1

@@ -216,6 +216,7 @@ def test_migrations_are_recorded_in_order_and_applied_once(backend: Backend) -> 
         "m003_create_budget_reservations",
         "m004_create_budgets_and_totals",
         "m005_create_org_usage_and_costs",
+        "m006_create_calls_dashboard_index",
     ]
     with Ledger(backend.url) as a:
         assert a.migrations() == names

@@ -399,3 +399,65 @@ def test_new_dated_snapshot_in_a_log_is_priced_as_its_model_with_a_warning() -> 
     strict.snapshot_fallback = False
     s = summarize(records, by=("model",), prices=strict)
     assert s.total_usd == 0 and s.unknown_models == {"gpt-5.5-2026-12-01": 1}
+
+
+def _batch_line(i: int, body: dict[str, Any] | None, status: int = 200) -> str:
+    resp = None if body is None else {"status_code": status, "body": body}
+    err = {"code": "batch_expired", "message": "expired"} if body is None else None
+    return _line({"id": f"b{i}", "custom_id": f"r{i}", "response": resp, "error": err})
+
+
+def test_fused_batch_reader_agrees_with_the_item_path_line_for_line(
+    cat: Catalog, tmp_path: Path
+) -> None:
+    """summarize(iter_records(file)) reads Batch lines in one fused loop; summarize over the
+    same items one by one takes the general path. Every shape the fused loop hands back
+    (contradictory counts, extra keys, long context, bad JSON, blank lines) must come out the
+    same, problems and file:line included."""
+    day = 1775044800  # 2026-04-01
+    odd_details = _chat("gpt-4o-mini-2024-07-18", JAN8, 100, 10)
+    odd_details["usage"]["completion_tokens_details"] = {"reasoning_tokens": 4}
+    too_much_reasoning = _chat("gpt-4o-mini-2024-07-18", JAN8, 100, 10)
+    too_much_reasoning["usage"]["completion_tokens_details"] = {"reasoning_tokens": 11}
+    text_detail = _chat("gpt-4o-mini-2024-07-18", JAN8, 100, 10)
+    text_detail["usage"]["prompt_tokens_details"]["text_tokens"] = 100
+    lines = [
+        _batch_line(1, _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100, cached=512)),
+        _batch_line(2, _chat("gpt-4o-mini-2024-07-18", JAN8, 2000, 50)),
+        _batch_line(3, _chat("gpt-4o-mini-2024-07-18", JAN8, 10, 5, cached=11)),  # cached > input
+        "",
+        _batch_line(5, None),
+        '{"custom_id": "r6", "response": {"status_code": 200, "body": {"object": "chat.comp',
+        _batch_line(7, odd_details),
+        _batch_line(8, too_much_reasoning),
+        _batch_line(9, text_detail),
+        _batch_line(10, _chat("gpt-5.4", day, 200_000, 0)),
+        _batch_line(11, _chat("gpt-5.4", day + 60, 300_000, 0)),  # above 272K: its own group
+        _batch_line(12, _chat("gpt-9-ultra", JAN8, 10, 10)),
+        _line(_chat("gpt-4o-mini-2024-07-18", JAN9, 1000, 100)),  # a bare body: not Batch
+        "[1, 2]",
+        _batch_line(15, _chat("gpt-4o-mini-2024-07-18", JAN8, 300, 30), status=500),
+    ]
+    p = tmp_path / "batch.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    fused = summarize(iter_records(p), prices=cat, by=("model", "day"))
+    one_by_one = summarize(list(iter_records(p)), prices=cat, by=("model", "day"))
+    assert fused.to_dict() == one_by_one.to_dict()
+    assert (fused.records, fused.malformed, fused.failed, fused.unpriced) == (14, 4, 2, 1)
+    assert [(x.kind, x.location) for x in fused.problems] == [
+        ("malformed", f"{p}:3"),  # cached 11 > input 10
+        ("failed", f"{p}:5"),
+        ("malformed", f"{p}:6"),  # cut JSON
+        ("malformed", f"{p}:8"),  # reasoning 11 > output 10
+        ("malformed", f"{p}:14"),  # not an object
+        ("failed", f"{p}:15"),  # HTTP 500
+        ("unknown_model", f"{p}:12"),
+    ]
+    mini = {g.key["day"]: g.total_usd for g in fused.groups if g.key["model"].startswith("gpt-4o")}
+    # gpt-4o-mini Batch (billing 3.1, the test catalog): $0.075 input (cached too, no Batch
+    # cached rate), $0.30 output; lines 1, 2, 7, 9: (1000 + 2000 + 100 + 100) x 0.075
+    # + (100 + 50 + 10 + 10) x 0.30 = 240 + 51 = 291 / 1M
+    # the bare body of line 13 at standard rates (3.1): 1000 x 0.15 + 100 x 0.60 = 210 / 1M
+    assert mini == {"2025-01-08": D("0.000291"), "2025-01-09": D("0.000210")}
+    lc = [c for g in fused.groups if g.key["model"] == "gpt-5.4" for c in g.costs]
+    assert len(lc) == 2  # the request above 272K is priced in a bucket of its own

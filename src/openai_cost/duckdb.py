@@ -7,13 +7,17 @@ reads the files (JSON Lines, ``.gz``, Parquet usage tables) and sums the common 
 SQL, one parse per line; every other line goes, in file order, through the same aggregator as
 the default engine, so the totals, groups and problems are the default engine's.
 
-How a JSON Lines file is read: each line is one text value (DuckDB's CSV reader with a
-delimiter that cannot occur in JSON), parsed once with ``json_extract`` over all the paths the
-fast shape needs. A line is summed in SQL only when it is a Chat Completions body (alone or in
-a 200 Batch output line) whose usage has only the plain keys, whole non-negative counts and
-details that fit their totals: exactly the lines the default engine's own fast path sums. Such
-lines are grouped by (model, day, tier, batch, long-context band); the rest keep their line
-number and text and are read one by one in Python.
+How a JSON Lines file is read: DuckDB's parallel ``read_json`` is told the few fields a line
+is priced from, each as JSON text (never cast, so a type is checked exactly as the default
+engine checks it), and the usage object's own paths are taken from it with one
+``json_extract``. A line is summed in SQL only when it is a Chat Completions body (alone or in
+a 200 Batch output line) whose usage has only the plain keys (checked by length: minified JSON
+with any other key is longer), whole non-negative counts and details that fit their totals:
+exactly the lines the default engine's own fast path sums. Such lines are grouped by (model,
+day, tier, batch, long-context band) and priced once per group; the rest (malformed,
+contradictory, other shapes) are found by the same filter, fetched by line number from a
+scan of the raw lines (no parsing) and read one by one in Python. If the two readers do not
+see the same lines (a stray carriage return...), the default reader reads the file.
 
 Needs duckdb (``pip install "openai-cost[duckdb]"``).
 """
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import catalog, to_date
 from .errors import UsageError
+from .types import MAX_TIMESTAMP
 from .usage import CHAT_COMPLETION_DETAIL_KEYS, CHAT_PROMPT_DETAIL_KEYS, CHAT_USAGE_KEYS
 
 if TYPE_CHECKING:
@@ -155,37 +160,22 @@ def register(
 
 # --------------------------------------------------------------------------- analyze
 
-# JSON paths read from every line, for a Batch line (body under response.body) and a bare body
-_TOP = ("custom_id", "error", "response.status_code")
+# the key sets the default engine's fast path accepts: one definition, in the usage wing
+_FAST_TOP = tuple(sorted(CHAT_USAGE_KEYS))
+_FAST_PD = tuple(sorted(CHAT_PROMPT_DETAIL_KEYS))
+_FAST_CD = tuple(sorted(CHAT_COMPLETION_DETAIL_KEYS))
+# what a line is priced from: the body's fields (under response.body on a Batch line), then
+# every key the fast path accepts in the usage and its two details
 _BODY = (
     "object",
     "model",
     "created",
     "service_tier",
     "usage",
-    "usage.prompt_tokens",
-    "usage.completion_tokens",
-    "usage.prompt_tokens_details",
-    "usage.prompt_tokens_details.cached_tokens",
-    "usage.prompt_tokens_details.audio_tokens",
-    "usage.prompt_tokens_details.image_tokens",
-    "usage.prompt_tokens_details.cache_write_tokens",
-    "usage.completion_tokens_details",
-    "usage.completion_tokens_details.reasoning_tokens",
-    "usage.completion_tokens_details.audio_tokens",
-    "usage.completion_tokens_details.accepted_prediction_tokens",
-    "usage.completion_tokens_details.rejected_prediction_tokens",
+    *(f"usage.{k}" for k in _FAST_TOP),
+    *(f"usage.prompt_tokens_details.{k}" for k in _FAST_PD),
+    *(f"usage.completion_tokens_details.{k}" for k in _FAST_CD),
 )
-# the key sets the default engine's fast path accepts: one definition, in the usage wing
-_FAST_TOP = tuple(sorted(CHAT_USAGE_KEYS))
-_FAST_PD = tuple(sorted(CHAT_PROMPT_DETAIL_KEYS))
-_FAST_CD = tuple(sorted(CHAT_COMPLETION_DETAIL_KEYS))
-
-
-def _paths() -> list[str]:
-    return [f"$.{p}" for p in _TOP] + [
-        f"$.{pre}{p}" for pre in ("response.body.", "") for p in _BODY
-    ]
 
 
 def _branch(base: int) -> dict[str, str]:
@@ -211,11 +201,22 @@ def _branch(base: int) -> dict[str, str]:
     def val(x: str) -> str:
         return f"COALESCE(TRY_CAST({x} AS BIGINT), 0)"
 
-    def keys_in(x: str, allowed: Sequence[str]) -> str:
-        lst = ", ".join(f"'{k}'" for k in allowed)
-        return f"list_has_all([{lst}], json_keys({x}))"
+    def keys_in(x: str, prefix: str, allowed: Sequence[str]) -> str:
+        # No other key, checked without parsing again: the object's text is minified JSON,
+        # so it is exactly as long as its known entries ("key":value, joined by commas) in
+        # braces; any other entry (an unknown or repeated key) makes it longer.
+        vals = [v(f"{prefix}{k}") for k in allowed]
+        entries = " + ".join(
+            f"COALESCE(length({e}) + {len(k) + 3}, 0)" for k, e in zip(allowed, vals, strict=True)
+        )
+        present = " + ".join(f"({e} IS NOT NULL)::INTEGER" for e in vals)
+        return f"(length({x}) = 2 + {entries} + greatest({present} - 1, 0))"
 
     usage = v("usage")
+    pd_keys = keys_in(v("usage.prompt_tokens_details"), "usage.prompt_tokens_details.", _FAST_PD)
+    cd_keys = keys_in(
+        v("usage.completion_tokens_details"), "usage.completion_tokens_details.", _FAST_CD
+    )
     pd = v("usage.prompt_tokens_details")
     cd = v("usage.completion_tokens_details")
     inp = val(v("usage.prompt_tokens"))
@@ -229,16 +230,17 @@ def _branch(base: int) -> dict[str, str]:
             f"{v('object')} = '\"chat.completion\"'",
             f"starts_with({v('model')}, '\"')",
             count(v("created")),
+            f"TRY_CAST({v('created')} AS BIGINT) <= {MAX_TIMESTAMP}",  # as the default's check
             f"starts_with({usage}, '{{')",
-            keys_in(usage, _FAST_TOP),
+            keys_in(usage, "usage.", _FAST_TOP),
             count(v("usage.prompt_tokens")),
             f"({v('usage.completion_tokens')} IS NULL OR {count(v('usage.completion_tokens'))})",
-            f"({absent(pd)} OR (starts_with({pd}, '{{') AND {keys_in(pd, _FAST_PD)}"
+            f"({absent(pd)} OR (starts_with({pd}, '{{') AND {pd_keys}"
             f" AND {falsy(v('usage.prompt_tokens_details.audio_tokens'))}"
             f" AND {falsy(v('usage.prompt_tokens_details.image_tokens'))}"
             f" AND {falsy(v('usage.prompt_tokens_details.cache_write_tokens'))}"
             f" AND {count_or_absent(v('usage.prompt_tokens_details.cached_tokens'))}))",
-            f"({absent(cd)} OR (starts_with({cd}, '{{') AND {keys_in(cd, _FAST_CD)}"
+            f"({absent(cd)} OR (starts_with({cd}, '{{') AND {cd_keys}"
             f" AND {falsy(v('usage.completion_tokens_details.audio_tokens'))}"
             f" AND {count_or_absent(v('usage.completion_tokens_details.reasoning_tokens'))}"
             " AND "
@@ -266,63 +268,101 @@ def _branch(base: int) -> dict[str, str]:
     }
 
 
-def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str:
-    b = _branch(1 + len(_TOP))
-    c = _branch(1 + len(_TOP) + len(_BODY))
-    batch_ok = f"(v[2] IS NULL OR v[2] = 'null') AND v[3] = '200' AND {b['ok']}"
-    chat_ok = f"{c['ok']} AND {c['tier_ok']}"
-    has_custom = "v[1] IS NOT NULL"
+_USAGE_PATHS = [f"$.{p[len('usage.') :]}" for p in _BODY if p.startswith("usage.")]
+_FIELDS = ("object", "model", "created", "service_tier", "usage")  # _BODY's first five
+_LEAVES = ", ".join(f"{f} JSON" for f in _FIELDS)
 
-    def pick(name: str) -> str:
-        return f"CASE WHEN {has_custom} THEN {b[name]} ELSE {c[name]} END"
 
-    band = " + ".join(f"(inp > {t})::INTEGER" for t in thresholds) or "0"
-    paths = ", ".join(f"'{p}'" for p in _paths())
+def _read_json(path: str) -> str:
+    """DuckDB's parallel JSON Lines reader, told the few fields a line is priced from.
+
+    Every field is read as JSON text (``JSON`` columns), so its type is checked here exactly
+    as the default engine checks it, never cast. A line that is not an object (or not JSON)
+    becomes a row of NULLs and goes to the default reader; blank lines give no row, so the
+    ordinality counts the other lines.
+    """
     esc = path.replace("'", "''")
+    cols = (
+        "{custom_id: 'JSON', error: 'JSON', "
+        f"response: 'STRUCT(status_code JSON, body STRUCT({_LEAVES}))', "
+        + ", ".join(f"{f}: 'JSON'" for f in _FIELDS)
+        + "}"
+    )
+    return (
+        f"read_json('{esc}', format='newline_delimited', records=true, ignore_errors=true, "
+        f"columns={cols}) WITH ORDINALITY"
+    )
+
+
+def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str:
+    """Sum the common lines in SQL by (model, day, tier, batch, band); list the others.
+
+    The fields of the body (under ``response.body`` on a Batch line, at the top otherwise)
+    and the usage's own paths make one list ``v`` laid out as ``_BODY``, so one set of checks
+    (`_branch`) serves both shapes. Rows come back with ``k``, the line's rank among the
+    non-blank lines: the caller turns it into a line number.
+    """
+    c = _branch(1)
+    has_custom = "custom_id IS NOT NULL"
+
+    def pick(f: str) -> str:
+        return f"CASE WHEN {has_custom} THEN response.body.{f} ELSE {f} END"
+
+    batch_ok = "(error IS NULL OR error = 'null') AND response.status_code = '200'"
+    paths = ", ".join(f"'{p}'" for p in _USAGE_PATHS)
+    band = " + ".join(f"(inp > {t})::INTEGER" for t in thresholds) or "0"
+    batch_sql = str(batch_default).lower()
     return f"""
-WITH raw AS (
-    SELECT row_number() OVER () AS line, j
-    FROM read_csv('{esc}', columns={{'j': 'VARCHAR'}}, delim='\\x01', quote='', escape='',
-                  header=false, auto_detect=false, strict_mode=false)
+WITH rows AS (
+    SELECT ordinality AS k, {has_custom} AS is_batch,
+        CASE WHEN {has_custom} THEN {batch_ok} ELSE true END AS shape_ok,
+        {pick("object")} AS o, {pick("model")} AS m, {pick("created")} AS c,
+        {pick("service_tier")} AS t, {pick("usage")} AS u
+    FROM {_read_json(path)}
 ),
 parsed AS (
-    SELECT line, j, TRY(json_extract(j, [{paths}])) AS v
-    FROM raw WHERE j IS NOT NULL
+    SELECT k, is_batch, shape_ok,
+        list_concat([o, m, c, t, u], TRY(json_extract(u, [{paths}]))) AS v
+    FROM rows
 ),
 x AS (
-    SELECT line, j,
-        COALESCE(CASE WHEN {has_custom} THEN {batch_ok} ELSE {chat_ok} END, false) AS fast,
-        {has_custom} AS is_batch,
-        {pick("model")} AS model,
-        {pick("created")} AS created,
-        CASE WHEN {has_custom} OR {str(batch_default).lower()} THEN NULL ELSE {c["tier"]} END
-            AS tier,
-        {pick("inp")} AS inp, {pick("out")} AS out, {pick("cached")} AS cached,
-        {pick("reasoning")} AS reasoning, {pick("rejected")} AS rejected,
-        {pick("accepted")} AS accepted
+    SELECT k, is_batch,
+        COALESCE(shape_ok AND {c["ok"]} AND (is_batch OR {c["tier_ok"]}), false) AS fast,
+        {c["model"]} AS model, {c["created"]} AS created,
+        CASE WHEN is_batch OR {batch_sql} THEN NULL ELSE {c["tier"]} END AS tier,
+        {c["inp"]} AS inp, {c["out"]} AS out, {c["cached"]} AS cached,
+        {c["reasoning"]} AS reasoning, {c["rejected"]} AS rejected, {c["accepted"]} AS accepted
     FROM parsed
 ),
 y AS (
-    SELECT *, CASE WHEN fast THEN NULL ELSE line END AS single,
-        CASE WHEN fast THEN {band} END AS band
-    FROM x
+    SELECT *, CASE WHEN fast THEN {band} END AS band FROM x
 )
 SELECT fast,
     CASE WHEN fast THEN model END AS model,
     CASE WHEN fast THEN created // 86400 END AS day,
     CASE WHEN fast THEN tier END AS tier,
-    CASE WHEN fast THEN (is_batch OR {str(batch_default).lower()}) END AS batch,
-    band, count(*) AS n, min(line) AS first,
+    CASE WHEN fast THEN (is_batch OR {batch_sql}) END AS batch,
+    band,
+    count(*) AS n, min(k) AS first,
     sum(CASE WHEN fast THEN inp END) AS inp, sum(CASE WHEN fast THEN out END) AS out,
     sum(CASE WHEN fast THEN cached END) AS cached,
     sum(CASE WHEN fast THEN reasoning END) AS reasoning,
     sum(CASE WHEN fast THEN rejected END) AS rejected,
     sum(CASE WHEN fast THEN accepted END) AS accepted,
-    CASE WHEN fast THEN NULL ELSE any_value(j) END AS j
+    CASE WHEN fast THEN NULL ELSE list(k ORDER BY k) END AS ks
 FROM y
-GROUP BY fast, single, 2, 3, 4, 5, band
+GROUP BY fast, 2, 3, 4, 5, band
 ORDER BY first
 """
+
+
+def _lines_sql(path: str) -> str:
+    """Every line of the file as text, with its number (no JSON parsing)."""
+    esc = path.replace("'", "''")
+    return (
+        f"read_csv('{esc}', columns={{'j': 'VARCHAR'}}, delim='\\x01', quote='', escape='', "
+        "header=false, auto_detect=false, strict_mode=false) WITH ORDINALITY"
+    )
 
 
 def _sniff(path: str) -> str:
@@ -382,57 +422,102 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
 
 
 def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
+    """Read one JSON Lines file; -1 when DuckDB cannot (the default reader then does)."""
+    from bisect import bisect_right
+
     from .summary import Item
     from .usage._files import _orjson_loads
 
-    fast_loads = _orjson_loads()
-
-    records = 0
     duckdb = _duckdb()
-    ends_with_newline, last = True, -1
-    if not path.endswith(".gz"):
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell():
-                f.seek(-1, os.SEEK_END)
-                ends_with_newline = f.read(1) == b"\n"
-    if not ends_with_newline:
-        last = con.execute(
-            "SELECT count(*) FROM read_csv(?, columns={'j': 'VARCHAR'}, delim='\x01', "
-            "quote='', escape='', header=false, auto_detect=false, strict_mode=false)",
-            [path],
-        ).fetchone()[0]
     try:
         cur = con.execute(_jsonl_sql(path, thresholds, agg.batch))
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     except duckdb.Error:
-        # not readable as lines of text (invalid UTF-8...): the default reader says where
+        return -1  # not readable as JSON Lines (invalid UTF-8...): the default reader says
+    others = [k for r in rows if not r["fast"] for k in r["ks"]]
+    records = sum(r["n"] for r in rows)
+    # Line numbers: k counts the non-blank lines. One scan of the raw lines (no parsing)
+    # returns the blank ones, the last one and the lines left to Python, by number; when
+    # there are blank lines, a second scan fetches the lines left to Python by their line
+    # numbers. Both readers must see the same lines, or the default reader reads the file.
+    total, ends_with_newline = _count_lines(con, path)
+    blank = "j IS NULL OR (length(j) < 64 AND trim(j, chr(32) || chr(9) || chr(13)) = '')"
+    import pyarrow as pa
+
+    def fetch(numbers: list[int], extra: str) -> list[tuple[int, str | None]]:
+        con.register("__openai_cost_lines", pa.table({"k": pa.array(numbers, pa.int64())}))
+        try:
+            rows: list[tuple[int, str | None]] = con.execute(
+                f"SELECT ordinality, j FROM {_lines_sql(path)} WHERE {extra} "
+                "ordinality IN (SELECT k FROM __openai_cost_lines)"
+            ).fetchall()
+        finally:
+            con.unregister("__openai_cost_lines")
+        return rows
+
+    try:
+        got = fetch(others, f"{blank} OR ordinality >= {total} OR")
+    except duckdb.Error:
         return -1
-    cols = [d[0] for d in cur.description]
-    while True:
-        chunk = cur.fetchmany(10_000)
-        if not chunk:
-            break
-        for values in chunk:
-            row = dict(zip(cols, values, strict=True))
-            if not row["fast"] and not row["j"].strip():
-                continue  # a blank line: not an item
-            records += row["n"]
-            if row["fast"]:
-                _add_fast_group(agg, row, f"{path}:{row['first']}", thresholds)
-                continue
-            text = row["j"]
-            if row["first"] != last or ends_with_newline:
-                text += "\n"  # as the default reader reads it: error positions count it
-            obj: Any
-            try:  # parsed as the default reader parses a line: orjson, then json
-                obj = fast_loads(text.encode("utf-8"))
-            except ValueError:
-                try:
-                    obj = json.loads(text)
-                except ValueError as e:
-                    obj = UsageError(f"not valid JSON (truncated?): {e}")
-            agg.add(obj, Item(path, row["first"], obj))
-    return records
+    blanks = sorted(n for n, j in got if j is None or not j.strip())
+    if [n for n, _ in got if n >= total] != [total] or total - len(blanks) != records:
+        return -1  # DuckDB and the default reader do not see the same lines
+    lines_of = dict(got)
+
+    def line_of(k: int) -> int:
+        # the k-th non-blank line: k plus the blank lines up to it
+        n = k
+        while True:
+            m = k + bisect_right(blanks, n)
+            if m == n:
+                return n
+            n = m
+
+    if blanks and others:
+        try:
+            lines_of = dict(fetch([line_of(k) for k in others], ""))
+        except duckdb.Error:
+            return -1
+    fast_loads = _orjson_loads()
+    # the groups and the other lines, in file order (as the default engine meets them)
+    events: list[tuple[int, Any]] = [(line_of(r["first"]), r) for r in rows if r["fast"]]
+    events += [(line_of(k), None) for k in others]
+    events.sort(key=lambda e: e[0])
+    for line, row in events:
+        if row is not None:
+            _add_fast_group(agg, row, f"{path}:{line}", thresholds)
+            continue
+        text = lines_of[line] or ""  # a non-blank line: never NULL
+        if line != total or ends_with_newline:
+            text += "\n"  # as the default reader reads it: error positions count it
+        obj: Any
+        try:  # parsed as the default reader parses a line: orjson, then json
+            obj = fast_loads(text.encode("utf-8"))
+        except ValueError:
+            try:
+                obj = json.loads(text)
+            except ValueError as e:
+                obj = UsageError(f"not valid JSON (truncated?): {e}")
+        agg.add(obj, Item(path, line, obj))
+    return int(records)
+
+
+def _count_lines(con: Any, path: str) -> tuple[int, bool]:
+    """How many lines the file has (the last one may lack its newline), and whether it ends
+    with a newline. Plain files are counted here, at memory speed; gzip files by DuckDB."""
+    if path.endswith(".gz"):
+        n = con.execute(f"SELECT count(*) FROM {_lines_sql(path)}").fetchall()[0][0]
+        return int(n), True  # as the default reader reads a gzip file: each line ends in \n
+    n = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        n += 1
+    return n, last == b"\n"
 
 
 def _add_call(agg: Any, call: Any, where: str) -> None:

@@ -6,7 +6,8 @@ is kept. Pricing is linear in the counts, so each bucket is priced once at the e
 `pricing.price` as a single call (a bucket of requests below a long-context threshold is priced
 with the short-context rates even when its sum is above the threshold). The common record, a
 Chat Completions body (alone or in a Batch output line), is counted straight from the parsed
-JSON; every other shape goes through `extract_usage`.
+JSON (for files, in one fused read-parse-count loop: `_Aggregator.add_lines`); every other
+shape goes through `extract_usage`.
 
 Nothing is dropped: records that cannot be priced are counted and listed with their location
 and reason (malformed, unknown model, no rate), failed requests (Batch error lines, non-200
@@ -16,7 +17,7 @@ chat stream that never got its usage chunk is reported as such.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -37,9 +38,11 @@ from .usage import (
     CHAT_USAGE_KEYS,
     USAGE_EVENTS,
     Item,
+    Records,
     extract_usage,
     iter_records,
 )
+from .usage._files import BLANK, _orjson_loads, parse_line
 
 __all__ = [
     "GROUP_FIELDS",
@@ -357,6 +360,90 @@ class _Aggregator:
                             self.open_streams.pop(("resp", inner.get("id")), None)
         self._general(obj, where)
 
+    def add_lines(
+        self,
+        name: str,
+        n: int,
+        lines: Iterator[bytes],
+        tell: Callable[[], int] | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        """The fused loop over a JSON Lines file's lines: parse and count, one at a time (a
+        Batch line counted in place, located by a ``(file, line)`` tuple; others via `add`)."""
+        loads, fast, add, new = _orjson_loads(), self._fast, self.add, tuple.__new__
+        slots, ranged, count = self.chat_slots, self.ranged, 0
+        top, pdk, cdk, i_cached = _FAST_TOP, _FAST_PD, _FAST_CD, _I_CACHED
+        for line in lines:
+            n += 1
+            if tell is not None and not n & 0x1FFF:
+                on_progress(tell())  # type: ignore[misc]
+            try:
+                d = loads(line)
+            except ValueError:  # orjson refused it: json decides, as iter_records does
+                obj = parse_line(line)
+                if obj is not BLANK:
+                    count += 1
+                    add(obj, new(Item, (name, n, obj)))
+                continue
+            count += 1
+            if not (
+                type(d) is dict
+                and "custom_id" in d
+                and type(resp := d.get("response")) is dict
+                and resp.get("status_code") == 200
+                and type(body := resp.get("body")) is dict
+                and body.get("object") == "chat.completion"
+                and d.get("error") is None
+            ):
+                add(d, new(Item, (name, n, d)))
+                continue
+            # The common Batch line, counted here: `_fast`'s checks in the order they usually
+            # pass, the details' zeros checked at once. Anything else (extra keys, non-zero
+            # audio, reasoning or prediction tokens, a date filter, a new group, long context)
+            # goes to `_fast` itself, which decides as before.
+            u = body.get("usage")
+            created = body.get("created")
+            cached = 0
+            if (
+                ranged
+                or type(u) is not dict
+                or type(body.get("model")) is not str
+                or type(created) is not int
+                or type(inp := u.get("prompt_tokens")) is not int
+                or type(out := u.get("completion_tokens", 0)) is not int
+                or inp < 0
+                or out < 0
+                or not u.keys() <= top
+                or (
+                    (cd := u.get("completion_tokens_details"))
+                    and (type(cd) is not dict or any(cd.values()) or not cd.keys() <= cdk)
+                )
+                or (
+                    (pd := u.get("prompt_tokens_details"))
+                    and (
+                        type(pd) is not dict
+                        or not pd.keys() <= pdk
+                        or pd.get("audio_tokens")
+                        or pd.get("image_tokens")
+                        or pd.get("cache_write_tokens")
+                        or type(cached := pd.get("cached_tokens") or 0) is not int
+                        or not 0 <= cached <= inp
+                    )
+                )
+                or (slot := slots.get((body["model"], created // 86400, None, True))) is None
+                or inp > slot[0]
+                or (b := slot[1]) is None
+            ):
+                if not fast(body, True, (name, n)):
+                    add(d, new(Item, (name, n, d)))
+                continue
+            b[0] += 1
+            b[1] += inp
+            b[2] += out
+            if cached:
+                b[i_cached] += cached
+        self.records += count
+
     def _stream_event(self, typ: str, obj: dict[str, Any], where: Any) -> None:
         self.parts += 1
         if typ == "response.created":
@@ -387,10 +474,11 @@ class _Aggregator:
             if pd.get("audio_tokens") or pd.get("image_tokens") or pd.get("cache_write_tokens"):
                 return False
             cached = pd.get("cached_tokens") or 0
-            if type(cached) is not int:
+            if type(cached) is not int or not 0 <= cached <= inp:
                 return False
         cd = u.get("completion_tokens_details")
-        if cd:
+        # the common details hold only zeros (falsy values count as zero, as below): one check
+        if cd and (type(cd) is not dict or any(cd.values())):
             if type(cd) is not dict or not cd.keys() <= _FAST_CD or cd.get("audio_tokens"):
                 return False
             reasoning = cd.get("reasoning_tokens") or 0
@@ -398,9 +486,9 @@ class _Aggregator:
             accepted = cd.get("accepted_prediction_tokens") or 0
             if type(reasoning) is not int or type(rejected) is not int or type(accepted) is not int:
                 return False
-        if not (
-            0 <= cached <= inp and 0 <= reasoning <= out and 0 <= rejected <= out and accepted >= 0
-        ):
+            if not (0 <= reasoning <= out and 0 <= rejected <= out and accepted >= 0):
+                return False
+        elif cd and not cd.keys() <= _FAST_CD:
             return False
         tier = None if batch else body.get("service_tier")
         if tier is not None and type(tier) is not str:
@@ -593,8 +681,9 @@ _NO_USAGE = (
 
 
 def _loc(where: Any) -> str:
-    if type(where) is Item:
-        return f"{where.source}:{where.line}"
+    # an Item, a (file, line) tuple from the fused loop, or "#n"
+    if type(where) is Item or type(where) is tuple:
+        return f"{where[0]}:{where[1]}"
     return str(where)
 
 
@@ -692,10 +781,16 @@ def summarize(
     )
     add = agg.add
     n = 0
-    for n, item in enumerate(objs, 1):
-        if type(item) is Item:
+    if type(objs) is Records:
+        # files: their JSON Lines go through the fused loop, the rest arrives as items
+        for item in objs.items(agg.add_lines):
+            n += 1
             add(item[2], item)
-        else:
-            add(item, f"#{n}")
-    agg.records = n
+    else:
+        for n, item in enumerate(objs, 1):
+            if type(item) is Item:
+                add(item[2], item)
+            else:
+                add(item, f"#{n}")
+    agg.records += n
     return agg.finish()

@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "tokens": "tokens:tokens",
     "estimate": "tokens:estimate",
     "report": "report:report",
+    "dashboard": "dashboard:dashboard",
     "org": "org:org",
     "reconcile": "org:reconcile",
     "prices": "prices:prices",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..summary import GROUP_FIELDS, Item, Summary, iter_records, summarize
+from ..summary import GROUP_FIELDS, Summary, iter_records, summarize
+from ..usage import Item, Records
 from ._common import date_type, echo_json, get_catalog, prices_option
 from ._console import console, err_console, money
 from ._layout import Column, fit, print_fit
@@ -32,10 +34,18 @@ _TOKEN_COLUMNS = (
 
 
 def _records(files: tuple[str, ...], progress: bool) -> Iterator[Item]:
+    """The files' items one by one (the bar, when shown, stays up while they are read)."""
+    with _reading(files, progress) as records:
+        yield from records
+
+
+@contextmanager
+def _reading(files: tuple[str, ...], progress: bool) -> Iterator[Records]:
+    """The files' items (one `Records`, so summarize reads JSON Lines in its fused loop),
+    with a progress bar on stderr while they are read when asked and the files are large."""
     sizes = [0 if f == "-" else os.path.getsize(f) for f in files]
     if not progress or sum(sizes) < _PROGRESS_MIN_BYTES:
-        for f in files:
-            yield from iter_records(f)
+        yield _chain(iter_records(f) for f in files)
         return
     from rich.progress import (
         BarColumn,
@@ -54,16 +64,26 @@ def _records(files: tuple[str, ...], progress: bool) -> Iterator[Item]:
         transient=True,
     ) as bar:
         task = bar.add_task("reading", total=sum(sizes))
-        done = 0
-        for f, size in zip(files, sizes, strict=True):
-            bar.update(task, description=os.path.basename(f))
+        bases = [sum(sizes[:i]) for i in range(len(files))]
 
-            def report(n: int, base: int = done) -> None:
-                bar.update(task, completed=base + n)
+        def reporter(name: str, base: int) -> Callable[[int], None]:
+            def report(n: int) -> None:
+                bar.update(task, description=os.path.basename(name), completed=base + n)
 
-            yield from iter_records(f, on_progress=report)
-            done += size
-            bar.update(task, completed=done)
+            return report
+
+        yield _chain(
+            iter_records(f, on_progress=reporter(f, base))
+            for f, base in zip(files, bases, strict=True)
+        )
+
+
+def _chain(parts: Iterable[Records]) -> Records:
+    out: Records | None = None
+    for r in parts:
+        out = r if out is None else out.then(r)
+    assert out is not None  # click requires at least one file
+    return out
 
 
 @click.command()
@@ -162,14 +182,11 @@ def analyze(
         except ModuleNotFoundError as e:
             raise click.ClickException(str(e)) from e
     else:
-        summary = summarize(
-            _records(files, progress),
-            by=by,
-            batch=batch,
-            since=since,
-            until=until,
-            prices=get_catalog(strict=strict),
-        )
+        prices = get_catalog(strict=strict)
+        with _reading(files, progress) as records:
+            summary = summarize(
+                records, by=by, batch=batch, since=since, until=until, prices=prices
+            )
     if as_json:
         echo_json(summary.to_dict())
     elif as_csv:

@@ -79,6 +79,18 @@ def _parse_tags(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE",
+    help="Write the dashboard's overview as one self-contained HTML file.",
+)
+@click.option(
+    "--tag-name",
+    metavar="NAME",
+    help="With --html: the tag whose values the overview totals (default: the first).",
+)
 @prices_option
 def report(
     db_url: str | None,
@@ -88,6 +100,8 @@ def report(
     tag_filters: tuple[str, ...],
     as_json: bool,
     as_csv: bool,
+    html_file: str | None,
+    tag_name: str | None,
 ) -> None:
     """Spending recorded in the ledger, totalled per model, day, endpoint, tier or tag.
 
@@ -98,12 +112,16 @@ def report(
       openai-cost report
       openai-cost report --by day --since 2026-11-01 --until 2026-11-30
       openai-cost report --by tag:project --db postgresql://app@db/costs --json
+      openai-cost report --html spend.html --since 2026-11-01
     """
-    if as_json and as_csv:
-        raise click.UsageError("--json and --csv exclude each other")
+    if sum((as_json, as_csv, html_file is not None)) > 1:
+        raise click.UsageError("--json, --csv and --html exclude each other")
     if since and until and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}")
     tags = _parse_tags(tag_filters)
+    if html_file is not None:
+        _write_html(html_file, db_url, since, until, tags, tag_name)
+        return
 
     from ..ledger import Ledger
 
@@ -147,6 +165,49 @@ def report(
             w.writerow(["" if v is None else v for v in r.to_dict().values()])
         return
     _table(rows, by, ledger.url, totals, total_cost, since, until)
+
+
+def _write_html(
+    path: str,
+    db_url: str | None,
+    since: date | None,
+    until: date | None,
+    tags: dict[str, str],
+    tag_name: str | None,
+) -> None:
+    from ..dashboard import INSTALL_HINT, missing_requirements
+
+    if missing_requirements(("jinja2",)):
+        click.echo(f"report --html needs jinja2: {INSTALL_HINT}", err=True)
+        sys.exit(1)
+    from datetime import datetime, timedelta, timezone
+    from pathlib import Path
+
+    from ..dashboard.data import overview
+    from ..dashboard.render import ledger_label, render_overview_file
+    from ..ledger import Ledger
+    from ..ledger.views import CallFilter
+    from ._common import get_catalog
+
+    def bound(d: date | None, days: int = 0) -> datetime | None:
+        if d is None:
+            return None
+        return datetime(d.year, d.month, d.day, tzinfo=timezone.utc) + timedelta(days=days)
+
+    where = CallFilter(since=bound(since), until=bound(until, 1), tags=tags)
+    _must_exist(db_url)
+    ledger = Ledger(db_url)
+    try:
+        today = datetime.now(timezone.utc).date()
+        ov = overview(ledger, where, today=today, catalog=get_catalog(), tag_name=tag_name)
+        html = render_overview_file(ov, ledger=ledger_label(ledger))
+    finally:
+        ledger.close()
+    Path(path).write_text(html, encoding="utf-8")
+    click.echo(
+        f"Wrote {path}: {ov.since} to {ov.until}, {ov.totals.calls:,} calls, "
+        f"{money(ov.totals.cost_usd)}."
+    )
 
 
 def _must_exist(db_url: str | None) -> None:

@@ -48,9 +48,10 @@ from .. import _exit
 from ..config import load_settings
 from ..errors import ConfigError, LedgerError
 from ..types import CallRecord
-from . import queries
+from . import queries, views
 from ._budgets import BudgetRow, budget_rows, register_budget
 from ._fork import ForkGuard
+from ._reads import FilteredReads, check_schema, read_only_engine
 from ._writer import JournalError, OutageError, Writer, orphan_segments
 from .migrations import applied_migrations, migrate
 from .queries import GROUPINGS, ReportRow, as_utc_bound, check_record, record_to_dict
@@ -125,13 +126,15 @@ def _spool_key(url: URL) -> str:
     return hashlib.sha256(bare.encode()).hexdigest()[:16]
 
 
-class Ledger:
+class Ledger(FilteredReads):
     """A store of `CallRecord` rows: SQLite by default, PostgreSQL by URL.
 
     Args:
         url: ``sqlite:///PATH`` (or a bare path), or ``postgresql://USER[:PASS]@HOST[:PORT]/DB``
             (``postgresql+psycopg://`` accepted too). Default: ``OPENAI_COST_DB_URL``, else
             ``db_url`` in ``config.toml``, else ``ledger.db`` in the user dir.
+        read_only: open the database read-only (see `_reads.read_only_engine`): nothing is
+            created or migrated, and writes are refused.
 
     Nothing connects until first used: `submit` never touches the database on the caller's
     thread, and the schema is created or upgraded on first use.
@@ -140,8 +143,9 @@ class Ledger:
         ConfigError: the URL is not a supported database.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, read_only: bool = False) -> None:
         settings = load_settings(db_url=url)
+        self._read_only = read_only
         self._url = resolve_url(settings.db_url)
         self._spool = settings.home / "spool" / _spool_key(self._url)
         # before 0.2 the key included the password: replay what such a folder still holds
@@ -185,6 +189,8 @@ class Ledger:
 
     def _make_engine(self) -> Engine:
         u = self._url
+        if self._read_only:
+            return read_only_engine(u)
         if u.get_backend_name() == "sqlite":
             assert u.database is not None
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -221,6 +227,9 @@ class Ledger:
             try:
                 if self._engine is None:
                     self._engine = self._make_engine()
+                if self._read_only:
+                    self._ready_flag = self._ready_flag or check_schema(self._engine, self.url)
+                    return self._engine
                 if not self._ready_flag:
                     migrate(self._engine)
                     self._ready_flag = True
@@ -340,6 +349,8 @@ class Ledger:
         Raises:
             LedgerError: the record is invalid or the database cannot be reached.
         """
+        if self._read_only:
+            raise LedgerError(f"{self!r} is read-only")
         try:
             check_record(rec)
         except ValueError as e:
@@ -445,6 +456,8 @@ class Ledger:
                 with self._lock:
                     if self._closed or self._closing:
                         raise LedgerError(f"{self!r} is closed")
+                    if self._read_only:
+                        raise LedgerError(f"{self!r} is read-only")
                     if _exit.exited():  # a thread started now would never run
                         raise LedgerError("the interpreter is exiting; the row is not stored")
                     if self._writer is None:
@@ -597,6 +610,7 @@ class Ledger:
         since: date | datetime | str | None = None,
         until: date | datetime | str | None = None,
         tags: Mapping[str, str] | None = None,
+        where: views.CallFilter | None = None,
     ) -> list[ReportRow]:
         """Totals per group of calls.
 
@@ -605,6 +619,7 @@ class Ledger:
             since: first date (or datetime) included.
             until: last date included (a datetime is exclusive).
             tags: only calls carrying every one of these tags.
+            where: more filters (a `CallFilter`), ANDed with the arguments above.
 
         Returns:
             One `ReportRow` per group: days in order, other groups by cost, highest first.
@@ -614,8 +629,9 @@ class Ledger:
             LedgerError: the database cannot be read.
         """
         s, u = as_utc_bound(since, end=False), as_utc_bound(until, end=True)
+        extra = [] if where is None else views.filter_clauses(where)
         with self._connect() as conn:
-            return queries.report_rows(conn, by=by, since=s, until=u, tags=tags)
+            return queries.report_rows(conn, by=by, since=s, until=u, tags=tags, extra=extra)
 
     def records(
         self,

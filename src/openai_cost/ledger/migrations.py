@@ -48,6 +48,8 @@ _ORG_DIMENSIONS = (
     "context_level",
     "vector_store_id",
 )
+# Spelled out rather than imported from `schema`: a migration must keep creating the same
+# table even after `schema` grows.
 _ORG_COUNTS = (
     "input_tokens",
     "cached_tokens",
@@ -198,12 +200,58 @@ def m005_create_org_usage_and_costs(conn: Connection) -> None:
     md.create_all(conn)
 
 
+DASHBOARD_INDEX_COLUMNS = (
+    "created_at",
+    "model_resolved",
+    "model",
+    "model_requested",
+    "endpoint",
+    "tier",
+    "status",
+    "price_since",
+    "cost_usd",
+    "input_tokens",
+    "cached_tokens",
+    "output_tokens",
+    "request_id",
+    "tags_json",
+    "unpriced_reason",
+)
+
+
+def m006_create_calls_dashboard_index(conn: Connection) -> None:
+    """A covering index for time-window aggregates (reports, the dashboard).
+
+    Every column a report or dashboard panel groups, filters or sums, led by ``created_at``, so
+    a month of a big ledger is read from the index alone instead of the wide rows (usage and
+    cost-line JSON). PostgreSQL keys it on ``created_at`` and carries the rest as INCLUDE
+    columns; SQLite, without INCLUDE, keys it on all of them.
+    """
+    md = sa.MetaData()
+    t = sa.Table(
+        "calls",
+        md,
+        sa.Column("created_at", UTCDateTime),
+        *(sa.Column(c, sa.Text) for c in DASHBOARD_INDEX_COLUMNS[1:]),
+    )
+    if conn.dialect.name == "postgresql":
+        ix = sa.Index(
+            "ix_calls_m006_window",
+            t.c.created_at,
+            postgresql_include=list(DASHBOARD_INDEX_COLUMNS[1:]),
+        )
+    else:
+        ix = sa.Index("ix_calls_m006_window", *(t.c[c] for c in DASHBOARD_INDEX_COLUMNS))
+    ix.create(conn)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("m001_create_calls", m001_create_calls),
     ("m002_create_call_tags", m002_create_call_tags),
     ("m003_create_budget_reservations", m003_create_budget_reservations),
     ("m004_create_budgets_and_totals", m004_create_budgets_and_totals),
     ("m005_create_org_usage_and_costs", m005_create_org_usage_and_costs),
+    ("m006_create_calls_dashboard_index", m006_create_calls_dashboard_index),
 )
 """Every migration, in the order they apply. Append only."""
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -273,7 +273,14 @@ def trim(d: Decimal) -> Decimal:
 
 
 class DecimalSum:
-    """SQLite aggregate ``oc_decimal_sum(text)``: the exact sum as a decimal string."""
+    """SQLite aggregate ``oc_decimal_sum(text)``: the exact sum as a decimal string.
+
+    One `decimal.Context` with 80 digits of precision is kept for the whole aggregate and its
+    C-level ``add`` used per row (no context manager per row: this runs once per row of every
+    report, and that was most of a report's time on big ledgers).
+    """
+
+    _CTX = Context(prec=80)
 
     def __init__(self) -> None:
         self.total = Decimal(0)
@@ -281,9 +288,9 @@ class DecimalSum:
 
     def step(self, value: Any) -> None:
         if value is not None:
-            with localcontext() as ctx:
-                ctx.prec = 80
-                self.total += Decimal(str(value))
+            self.total = self._CTX.add(
+                self.total, Decimal(value if isinstance(value, str) else str(value))
+            )
             self.n += 1
 
     def finalize(self) -> str | None:
@@ -372,6 +379,18 @@ def _group_expr(conn: Connection, by: str) -> tuple[sa.ColumnElement[Any], Any]:
         return expr, calls
     if by.startswith("tag:") and len(by) > 4:
         name = by[4:]
+        # the value from the row's own tags JSON (the same tags call_tags holds): read from the
+        # window index, no join with call_tags per call
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            value = sa.func.jsonb_extract_path_text(sa.cast(calls.c.tags_json, JSONB), name)
+            return sa.func.coalesce(value, none), calls
+        # SQLite's JSON paths match a key as written in the JSON text, where json.dumps
+        # escapes non-ASCII characters: such names (and quotes, backslashes) use the join
+        if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+            text = sa.cast(sa.func.json_extract(calls.c.tags_json, f'$."{name}"'), sa.String)
+            return sa.func.coalesce(text, none), calls
         ct = call_tags.alias("grouptag")
         frm = calls.outerjoin(ct, sa.and_(ct.c.request_id == calls.c.request_id, ct.c.name == name))
         return sa.func.coalesce(ct.c.value, none), frm
@@ -387,8 +406,12 @@ def report_rows(
     since: datetime | None = None,
     until: datetime | None = None,
     tags: Mapping[str, str] | None = None,
+    extra: Sequence[sa.ColumnElement[bool]] = (),
 ) -> list[ReportRow]:
-    """Totals per group; days in order, other groups by cost (highest first)."""
+    """Totals per group; days in order, other groups by cost (highest first).
+
+    `extra` adds WHERE clauses (the dashboard's filters, see `views.filter_clauses`).
+    """
     group, frm = _group_expr(conn, by)
     one = sa.literal(1)
     zero = sa.literal(0)
@@ -410,7 +433,7 @@ def report_rows(
             sa.func.coalesce(sa.func.sum(calls.c.output_tokens), 0),
         )
         .select_from(frm)
-        .where(*_window(since, until, tags))
+        .where(*_window(since, until, tags), *extra)
         .group_by(group)
     )
     out: list[ReportRow] = []

@@ -127,7 +127,8 @@ calls = sa.Table(
     sa.Column("tags_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
 )
-"""One row per call (per billed HTTP attempt)."""
+"""One row per call (per billed HTTP attempt). Besides the indexes above, migration m006 adds
+``ix_calls_m006_window``, a covering index for time-window aggregates (see `migrations`)."""
 
 call_tags = sa.Table(
     "call_tags",

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ConfigError, OpenAICostError
+from ..ledger.schema import ORG_COUNTS
 
 __all__ = ["ADMIN_KEY_ENV", "ENDPOINTS", "GROUP_BY", "fetch", "normalize_cost", "normalize_usage"]
 
@@ -86,26 +87,7 @@ def _int(r: Mapping[str, Any], key: str) -> int:
 
 
 def _zero_counts() -> dict[str, int]:
-    return dict.fromkeys(
-        (
-            "input_tokens",
-            "cached_tokens",
-            "cache_write_tokens",
-            "cache_write_12h_tokens",
-            "audio_input_tokens",
-            "cached_audio_tokens",
-            "image_input_tokens",
-            "cached_image_tokens",
-            "output_tokens",
-            "audio_output_tokens",
-            "image_output_tokens",
-            "images",
-            "characters",
-            "seconds",
-            "usage_bytes",
-        ),
-        0,
-    )
+    return dict.fromkeys(ORG_COUNTS, 0)
 
 
 def normalize_usage(

@@ -653,8 +653,8 @@ class Kernel:
         unpriced = pc.is_valid(reason) if reason.null_count != n else None
 
         def money(units: Any) -> Any:
-            if units is None:
-                units = pa.array([0] * n, pa.int64()) if n else pa.array([], pa.int64())
+            if units is None:  # no column of this side (no fees, often): zeros, built in C
+                units = pc.fill_null(pa.nulls(n, pa.int64()), 0)
             dec = units.cast(pa.decimal128(38, 0)).view(self.money)
             if unpriced is None:
                 return dec

@@ -16,7 +16,7 @@ Everything that reads what the API sends back lives here, and turns it into the 
 
 from __future__ import annotations
 
-from ._files import Item, iter_records
+from ._files import Item, Records, iter_records
 from ._mapping import (
     CHAT_COMPLETION_DETAIL_KEYS,
     CHAT_PROMPT_DETAIL_KEYS,
@@ -47,6 +47,7 @@ __all__ = [
     "RESPONSE_DONE",
     "USAGE_EVENTS",
     "Item",
+    "Records",
     "UsageHider",
     "as_mapping",
     "body_payload",

@@ -9,12 +9,12 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterator
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Protocol
 
 from ..errors import UsageError
 from ._sse import frames
 
-__all__ = ["Item", "iter_records"]
+__all__ = ["Item", "LineSink", "Records", "iter_records", "parse_line"]
 
 _MISSING: Any = object()
 _MAX_VALUE = 64 * 1024 * 1024  # one JSON value in an array larger than this is an error
@@ -37,11 +37,58 @@ class Item(NamedTuple):
         return f"{self.source}:{self.line}"
 
 
+class LineSink(Protocol):
+    """Takes over the lines of a JSON Lines file (after its first item) in one fused loop."""
+
+    def __call__(
+        self,
+        name: str,
+        n: int,
+        lines: Iterator[bytes],
+        tell: Callable[[], int] | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        """Read ``lines`` (``n``: the line number before the first of them) to the end."""
+
+
+class Records:
+    """The items of one or more files (what `iter_records` returns): an iterator of `Item`.
+
+    A reader that can do better than one `Item` at a time (``summarize``) hands a `LineSink`
+    to `items`: the lines of JSON Lines files then go to it straight from the file, with no
+    `Item` built for them; everything else (the first line, JSON arrays, Server-Sent Events,
+    stdin) still arrives as items.
+    """
+
+    __slots__ = ("_it", "_sources")
+
+    def __init__(self, sources: list[tuple[str | os.PathLike[str] | IO[bytes], Any]]) -> None:
+        self._sources = sources
+        self._it: Iterator[Item] | None = None
+
+    def __iter__(self) -> Records:
+        return self
+
+    def __next__(self) -> Item:
+        if self._it is None:
+            self._it = self.items(None)
+        return next(self._it)
+
+    def then(self, other: Records) -> Records:
+        """These items, then ``other``'s (neither read yet)."""
+        return Records(self._sources + other._sources)
+
+    def items(self, sink: LineSink | None) -> Iterator[Item]:
+        """The items; with ``sink``, the lines of JSON Lines files after the first go to it."""
+        for source, on_progress in self._sources:
+            yield from _items(source, on_progress, sink)
+
+
 def iter_records(
     source: str | os.PathLike[str] | IO[bytes],
     *,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[Item]:
+) -> Records:
     """Read a file of API responses item by item, in constant memory.
 
     Formats, detected from the content: JSON Lines (one response, event, Batch output line or
@@ -53,10 +100,19 @@ def iter_records(
         source: a path, ``"-"`` for stdin, or a binary file object.
         on_progress: called now and then with the bytes read so far (of the file on disk).
 
-    Yields:
-        `Item` (source, line, obj): obj is the parsed value, or a `UsageError` saying why
-        the item could not be read (the rest of the file is still read).
+    Returns:
+        `Records`, an iterator of `Item` (source, line, obj): obj is the parsed value, or a
+        `UsageError` saying why the item could not be read (the rest of the file is still
+        read). Nothing is read before the first item is asked for.
     """
+    return Records([(source, on_progress)])
+
+
+def _items(
+    source: str | os.PathLike[str] | IO[bytes],
+    on_progress: Callable[[int], None] | None,
+    sink: LineSink | None,
+) -> Iterator[Item]:
     if isinstance(source, (str, os.PathLike)) and os.fspath(source) == "-":
         name, raw, close = "<stdin>", sys.stdin.buffer, False
     elif isinstance(source, (str, os.PathLike)):
@@ -70,11 +126,11 @@ def iter_records(
         if head == b"\x1f\x8b" or name.endswith(".gz"):
             f = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
             cut: list[tuple[int, BaseException]] = []
-            yield from _read(f, raw, name, on_progress, _guarded(f, cut))
+            yield from _read(f, raw, name, on_progress, _guarded(f, cut), sink)
             if cut:
                 yield _cut_item(name, *cut[0])
         else:
-            yield from _read(f, raw, name, on_progress, iter(f))
+            yield from _read(f, raw, name, on_progress, iter(f), sink)
     finally:
         if close:
             raw.close()
@@ -109,6 +165,7 @@ def _read(
     name: str,
     on_progress: Callable[[int], None] | None,
     lines: Iterator[bytes],
+    sink: LineSink | None,
 ) -> Iterator[Item]:
     n = 0
     first = b""
@@ -137,10 +194,15 @@ def _read(
         yield Item(name, n, obj)
     else:
         yield Item(name, n, UsageError(f"line is not JSON: {first[:60]!r}"))
+    tell = raw.tell if on_progress is not None and raw.seekable() else None
+    if sink is not None:
+        sink(name, n, lines, tell, on_progress)
+        if tell is not None:
+            on_progress(tell())  # type: ignore[misc]
+        return
     fast_loads = _orjson_loads()
     loads = json.loads
     new = tuple.__new__  # Item(...) without the Python-level __new__: this loop is hot
-    tell = raw.tell if on_progress is not None and raw.seekable() else None
     for line in lines:
         n += 1
         if tell is not None and not n & 0x1FFF:
@@ -160,6 +222,28 @@ def _read(
             yield Item(name, n, UsageError(_TOO_DEEP))
     if tell is not None:
         on_progress(tell())  # type: ignore[misc]
+
+
+BLANK: Any = object()
+"""What `parse_line` returns for a blank line (not an item)."""
+
+
+def parse_line(line: bytes) -> Any:
+    """One JSON Lines line orjson refused, read as `iter_records` reads it.
+
+    Returns:
+        The value json reads, `BLANK` for a blank line, or a `UsageError` saying why the
+        line is not JSON.
+    """
+    try:
+        # decoding first skips json's encoding sniffing; bad UTF-8 is a ValueError too
+        return json.loads(line.decode("utf-8"))
+    except ValueError as e:
+        if line.strip():
+            return UsageError(f"not valid JSON (truncated?): {e}")
+        return BLANK
+    except RecursionError:
+        return UsageError(_TOO_DEEP)
 
 
 def _orjson_loads() -> Callable[[bytes], Any]:
