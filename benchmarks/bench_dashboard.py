@@ -197,9 +197,24 @@ def bench(url: str, rounds: int) -> None:
 
         return get
 
+    def per_row(exact: bool) -> Callable[[], None]:
+        from openai_cost.ledger.schema import calls
+
+        def run() -> None:
+            col = sa.type_coerce(calls.c.cost_usd, sa.String())
+            with engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    return
+                agg = sa.func.oc_decimal_sum(col) if exact else sa.func.sum(col)
+                conn.execute(sa.select(agg).where(calls.c.created_at >= month)).scalar()
+
+        return run
+
     year = "/?since=2025-11-20"
     cases: list[tuple[str, Callable[[], None]]] = [
         ("bare SQL: exact sum, month to date", bare),
+        ("SQLite: decimal aggregate on every row", per_row(True)),
+        ("SQLite: float sum (inexact), same rows", per_row(False)),
         ("overview, month to date (default)", page(live, "/")),
         (
             "overview, 30 days, project=search",

@@ -259,11 +259,59 @@ def _window(
     return where
 
 
+_INT_DIGITS = 9
+"""Integer digits (whole dollars) of one amount the SQLite fast path sums as an integer."""
+_HALF = 9
+"""Fractional digits in each of the two integer halves the fast path sums (18 in all)."""
+
+
 def money_sum(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement[Decimal]:
-    """Exact SUM of a money column: NUMERIC sum in PostgreSQL, a decimal aggregate in SQLite."""
+    """Exact SUM of a money column: NUMERIC sum in PostgreSQL; in SQLite, integer sums.
+
+    SQLite keeps money as decimal strings. A plain one (digits, at most one dot, at most
+    9 digits before it and 18 after: every amount the catalog normally produces) is cut in SQL
+    into three integers, whole dollars and two 9-digit halves of the fraction, which SQLite's
+    own ``sum`` adds exactly (each part is below 1e9, so a group would need more than nine
+    billion rows to overflow, and SQLite raises rather than wrap). Any other string (exponent
+    form such as ``2E-8``, a sign, more digits) goes to the exact decimal aggregate, which is
+    called for those rows only. ``oc_money_total`` joins the parts once per group, in Python
+    integers and `Decimal`. The result is the same exact sum as the decimal aggregate over
+    every row, at a fraction of its cost (no Python call per row).
+    """
     if conn.dialect.name == "postgresql":
         return sa.func.sum(col, type_=Money())
-    return sa.func.oc_decimal_sum(col, type_=Money())
+    text = sa.type_coerce(col, sa.String())  # the stored string, compared as text
+
+    def k(value: int | str) -> sa.ColumnElement[Any]:  # a constant written into the SQL
+        return sa.literal_column(repr(value) if isinstance(value, str) else str(value))
+
+    length = sa.func.length(text)
+    dot = sa.func.instr(text, k("."))
+    plain = sa.and_(
+        sa.not_(text.op("GLOB", is_comparison=True)(k("*[^0-9.]*"))),
+        sa.or_(
+            sa.and_(dot == k(0), length.between(k(1), k(_INT_DIGITS))),
+            sa.and_(
+                dot.between(k(2), k(_INT_DIGITS + 1)), (length - dot).between(k(1), k(2 * _HALF))
+            ),
+        ),
+    )
+    # the fraction padded to 18 digits ("0" when there is no dot)
+    padded = sa.func.substr(
+        sa.func.substr(text, dot + k(1)).op("||")(k("0" * 2 * _HALF)), k(1), k(2 * _HALF)
+    )
+    frac = sa.case((dot > k(0), padded), else_=k("0"))
+
+    def part(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        return sa.func.sum(sa.case((plain, sa.cast(expr, sa.Integer))))
+
+    return sa.func.oc_money_total(
+        part(text),  # CAST of '12.5' AS INTEGER is 12: the whole dollars
+        part(sa.func.substr(frac, k(1), k(_HALF))),
+        part(sa.func.substr(frac, k(_HALF + 1), k(_HALF))),
+        sa.func.oc_decimal_sum(text).filter(sa.and_(text.is_not(None), sa.not_(plain))),
+        type_=Money(),
+    )
 
 
 def trim(d: Decimal) -> Decimal:
@@ -295,6 +343,33 @@ class DecimalSum:
 
     def finalize(self) -> str | None:
         return str(self.total) if self.n else None
+
+
+def money_total(dollars: Any, high: Any, low: Any, rest: Any) -> str | None:
+    """SQLite scalar ``oc_money_total``: join the parts `money_sum` adds into one exact
+    decimal string (None when the group has no amount at all).
+
+    Args:
+        dollars: Sum of the whole dollars of the plain amounts (None when there is none).
+        high: Sum of their first 9 fractional digits, as integers.
+        low: Sum of their next 9 fractional digits.
+        rest: The decimal aggregate's sum of the other amounts (None when there is none).
+    """
+    if dollars is None and rest is None:
+        return None
+    total = Decimal(0)
+    if dollars is not None:
+        scaled = (int(dollars) * 10**_HALF + int(high)) * 10**_HALF + int(low)
+        total = Decimal(f"{scaled}E-{2 * _HALF}")
+    if rest is not None:
+        total = DecimalSum._CTX.add(total, Decimal(rest))
+    return str(total)
+
+
+def register_sqlite_functions(con: Any) -> None:
+    """Register the SQL functions `money_sum` uses on a ``sqlite3`` connection."""
+    con.create_aggregate("oc_decimal_sum", 1, DecimalSum)
+    con.create_function("oc_money_total", 4, money_total, deterministic=True)
 
 
 def spent_usd(
