@@ -28,7 +28,15 @@ from ._codec import (
     record_to_dict,
     usage_from_dict,
 )
-from .schema import TOKEN_COLUMNS, Money, budget_reservations, call_tags, calls
+from .schema import (
+    PICO_USD,
+    TOKEN_COLUMNS,
+    Money,
+    budget_reservations,
+    call_tags,
+    calls,
+    pico_usd,
+)
 
 __all__ = [
     "GROUPINGS",
@@ -64,6 +72,7 @@ def _row_values(rec: CallRecord, now: datetime) -> dict[str, Any]:
         "tier": rec.tier,
         "usage_json": None if u is None else json.dumps(u.to_dict(), separators=(",", ":")),
         "cost_usd": None if c is None else c.total,
+        "cost_pico": None if c is None else pico_usd(c.total),
         "cost_json": None if c is None else json.dumps(c.to_dict(), separators=(",", ":")),
         "price_since": None if c is None else c.price_since,
         "unpriced_reason": rec.unpriced_reason,
@@ -259,57 +268,31 @@ def _window(
     return where
 
 
-_INT_DIGITS = 9
-"""Integer digits (whole dollars) of one amount the SQLite fast path sums as an integer."""
-_HALF = 9
-"""Fractional digits in each of the two integer halves the fast path sums (18 in all)."""
+_SPLIT = 10**6
+"""`money_sum` adds ``cost_pico // 10**6`` and ``cost_pico % 10**6`` apart, so that no sum
+overflows SQLite's 64-bit integers below 9.2e12 USD per group (it raises, never wraps)."""
 
 
 def money_sum(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement[Decimal]:
-    """Exact SUM of a money column: NUMERIC sum in PostgreSQL; in SQLite, integer sums.
+    """Exact SUM of the calls' cost: NUMERIC sum in PostgreSQL; in SQLite, integer sums.
 
-    SQLite keeps money as decimal strings. A plain one (digits, at most one dot, at most
-    9 digits before it and 18 after: every amount the catalog normally produces) is cut in SQL
-    into three integers, whole dollars and two 9-digit halves of the fraction, which SQLite's
-    own ``sum`` adds exactly (each part is below 1e9, so a group would need more than nine
-    billion rows to overflow, and SQLite raises rather than wrap). Any other string (exponent
-    form such as ``2E-8``, a sign, more digits) goes to the exact decimal aggregate, which is
-    called for those rows only. ``oc_money_total`` joins the parts once per group, in Python
-    integers and `Decimal`. The result is the same exact sum as the decimal aggregate over
-    every row, at a fraction of its cost (no Python call per row).
+    SQLite keeps money as decimal strings, which only a Python aggregate can add exactly (one
+    Python call per row). Each call's cost is also stored as an exact integer of 10**-12 USD
+    (``cost_pico``, see `schema.pico_usd`), which SQLite sums natively; the few costs that are
+    no whole number of those units (``cost_pico`` NULL) still go through the decimal
+    aggregate, called for those rows only. ``oc_money_total`` joins the parts once per group.
+    `col` must be ``calls.c.cost_usd``.
     """
     if conn.dialect.name == "postgresql":
         return sa.func.sum(col, type_=Money())
-    text = sa.type_coerce(col, sa.String())  # the stored string, compared as text
-
-    def k(value: int | str) -> sa.ColumnElement[Any]:  # a constant written into the SQL
-        return sa.literal_column(repr(value) if isinstance(value, str) else str(value))
-
-    length = sa.func.length(text)
-    dot = sa.func.instr(text, k("."))
-    plain = sa.and_(
-        sa.not_(text.op("GLOB", is_comparison=True)(k("*[^0-9.]*"))),
-        sa.or_(
-            sa.and_(dot == k(0), length.between(k(1), k(_INT_DIGITS))),
-            sa.and_(
-                dot.between(k(2), k(_INT_DIGITS + 1)), (length - dot).between(k(1), k(2 * _HALF))
-            ),
-        ),
-    )
-    # the fraction padded to 18 digits ("0" when there is no dot)
-    padded = sa.func.substr(
-        sa.func.substr(text, dot + k(1)).op("||")(k("0" * 2 * _HALF)), k(1), k(2 * _HALF)
-    )
-    frac = sa.case((dot > k(0), padded), else_=k("0"))
-
-    def part(expr: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-        return sa.func.sum(sa.case((plain, sa.cast(expr, sa.Integer))))
-
+    if col is not calls.c.cost_usd:
+        return sa.func.oc_decimal_sum(col, type_=Money())
+    pico = calls.c.cost_pico
+    split: sa.ColumnElement[int] = sa.literal_column(str(_SPLIT), sa.BigInteger)
     return sa.func.oc_money_total(
-        part(text),  # CAST of '12.5' AS INTEGER is 12: the whole dollars
-        part(sa.func.substr(frac, k(1), k(_HALF))),
-        part(sa.func.substr(frac, k(_HALF + 1), k(_HALF))),
-        sa.func.oc_decimal_sum(text).filter(sa.and_(text.is_not(None), sa.not_(plain))),
+        sa.func.sum(pico.op("/")(split)),  # integer division: SQLite truncates, and
+        sa.func.sum(pico.op("%")(split)),  # its % keeps high * 10**6 + low == cost_pico
+        sa.func.oc_decimal_sum(col).filter(sa.and_(pico.is_(None), col.is_not(None))),
         type_=Money(),
     )
 
@@ -345,22 +328,20 @@ class DecimalSum:
         return str(self.total) if self.n else None
 
 
-def money_total(dollars: Any, high: Any, low: Any, rest: Any) -> str | None:
+def money_total(high: Any, low: Any, rest: Any) -> str | None:
     """SQLite scalar ``oc_money_total``: join the parts `money_sum` adds into one exact
-    decimal string (None when the group has no amount at all).
+    decimal string (None when the group has no cost at all).
 
     Args:
-        dollars: Sum of the whole dollars of the plain amounts (None when there is none).
-        high: Sum of their first 9 fractional digits, as integers.
-        low: Sum of their next 9 fractional digits.
-        rest: The decimal aggregate's sum of the other amounts (None when there is none).
+        high: Sum of ``cost_pico // 10**6`` (None when no row has ``cost_pico``).
+        low: Sum of ``cost_pico % 10**6``.
+        rest: The decimal aggregate's sum of the costs without ``cost_pico`` (or None).
     """
-    if dollars is None and rest is None:
+    if high is None and rest is None:
         return None
     total = Decimal(0)
-    if dollars is not None:
-        scaled = (int(dollars) * 10**_HALF + int(high)) * 10**_HALF + int(low)
-        total = Decimal(f"{scaled}E-{2 * _HALF}")
+    if high is not None:
+        total = Decimal(f"{int(high) * _SPLIT + int(low)}E-{PICO_USD}")
     if rest is not None:
         total = DecimalSum._CTX.add(total, Decimal(rest))
     return str(total)
@@ -369,7 +350,7 @@ def money_total(dollars: Any, high: Any, low: Any, rest: Any) -> str | None:
 def register_sqlite_functions(con: Any) -> None:
     """Register the SQL functions `money_sum` uses on a ``sqlite3`` connection."""
     con.create_aggregate("oc_decimal_sum", 1, DecimalSum)
-    con.create_function("oc_money_total", 4, money_total, deterministic=True)
+    con.create_function("oc_money_total", 3, money_total, deterministic=True)
 
 
 def spent_usd(
