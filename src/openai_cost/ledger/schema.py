@@ -1,8 +1,10 @@
 """The ledger's tables as they stand after every migration, and the column types they use.
 
-Money is exact on both backends: ``NUMERIC(38, 18)`` in PostgreSQL, a decimal string in SQLite
-(summed with an exact decimal aggregate registered on each SQLite connection). Timestamps are
-UTC: ``timestamptz`` in PostgreSQL, ISO text in SQLite.
+Money is exact on both backends: ``NUMERIC(38, 18)`` in PostgreSQL, a decimal string in SQLite.
+A call's cost is also kept as an exact integer of 10**-12 USD (``calls.cost_pico``), which SQLite
+sums natively; the costs that are no whole number of those units are summed by an exact decimal
+aggregate registered on each SQLite connection. Timestamps are UTC: ``timestamptz`` in
+PostgreSQL, ISO text in SQLite.
 """
 
 from __future__ import annotations
