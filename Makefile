@@ -31,13 +31,13 @@ test: install ## Run the whole test suite
 
 .PHONY: lint
 lint: install ## ruff check + format check
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 .PHONY: format
 format: install ## Format and autofix with ruff
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks tools
+	$(BIN)/ruff check --fix src tests benchmarks tools
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict on src/
@@ -54,6 +54,16 @@ bench: ## Run the benchmarks against genai-prices, litellm and tokencost (own ve
 	$(BENCH_VENV)/bin/python -m pip install -q --disable-pip-version-check -e . --group bench
 	$(BENCH_VENV)/bin/python benchmarks/run_all.py
 
+AUDIT_VENV ?= .venv-audit
+.PHONY: audit-prices
+audit-prices: ## Compare our prices with the newest genai-prices and litellm (ARGS="--at DATE --json")
+	@test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U "pip>=25.1"
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U genai-prices
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check -U --no-deps litellm
+	@$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@$(AUDIT_VENV)/bin/python tools/audit_prices.py $(ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtual environments and caches
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) $(BENCH_VENV) $(AUDIT_VENV) .pytest_cache .mypy_cache .ruff_cache build dist

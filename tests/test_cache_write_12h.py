@@ -142,11 +142,12 @@ def test_12h_writes_in_long_context(cat: Catalog) -> None:
 
 
 def test_no_12h_rate_falls_back_to_the_cache_write_rate_and_says_so(cat: Catalog) -> None:
-    # gpt-6.1-terra: 70,000 x 1.00 + 20,000 x 0.05 + 10,000 x 1.25 (all writes) + 10,000 x 5
-    cost = cost_of(responses_usage(), model="gpt-6.1-terra", at="2026-11-25", prices=cat)
-    assert cost.total == D("0.07") + D("0.001") + D("0.0125") + D("0.05")
+    # gpt-6.2-astra (no 12-hour rate): 70,000 x 8 + 20,000 x 0.40 + 10,000 x 10 (all writes at
+    # the cache-write rate) + 10,000 x 40
+    cost = cost_of(responses_usage(), model="gpt-6.2-astra", at="2026-11-25", prices=cat)
+    assert cost.total == D("0.56") + D("0.008") + D("0.1") + D("0.4")
     line = {ln.dimension: ln for ln in cost.lines}["cache_write_12h"]
-    assert line.rate == D("1.25")
+    assert line.rate == D("10.00")
     assert line.note == "no cache_write_12h rate: billed at cache_write rate"
     # before GPT-5.6 writes are free: 12-hour writes bill as plain input, through cache_write
     # gpt-5.5 (3.4): 80,000 x 5 + 20,000 x 0.50 + 10,000 x 30 (6,000 + 4,000 writes at 5.00)
@@ -162,7 +163,8 @@ def test_no_12h_rate_falls_back_to_the_cache_write_rate_and_says_so(cat: Catalog
 def test_data_12h_rates_follow_the_tier_multipliers(cat: Catalog) -> None:
     # 6.1: the 12-hour rate is 5.00 at Standard short context; the other tiers use the stated
     # multipliers of the same model page (Batch 0.5, Fast 2, Ultrafast 3 then 6, long 2, long
-    # Fast 4)
+    # Fast 4). The GPT-5.6 / 6 / 6.1 models carry litellm's 12-hour rates (found by the price
+    # audit): 2x the 30-minute write in every tier, the ratio gpt-6.2-sol's page states.
     seen = set()
     for e in cat.entries():
         for p in e.periods:
@@ -171,14 +173,33 @@ def test_data_12h_rates_follow_the_tier_multipliers(cat: Catalog) -> None:
             seen.add(e.id)
             base = p.standard["cache_write_12h"]
             assert base == p.standard["input"] * D("2.5")  # "about 2.5x input"
+            lc = p.long_context
+            tables = [p.standard, p.batch, p.flex, p.priority, p.ultrafast]
+            if lc is not None:
+                tables += [lc.standard, lc.batch, lc.flex, lc.priority]
+            for t in tables:
+                if t is not None and "cache_write" in t:
+                    assert t.get("cache_write_12h") == t["cache_write"] * 2, (e.id, p.since)
+            if e.id != "gpt-6.2-sol":
+                continue
             ultra = D(3) if p.since.isoformat() < "2027-03-01" else D(6)
             assert p.batch is not None and p.batch["cache_write_12h"] == base / 2
             assert p.priority is not None and p.priority["cache_write_12h"] == base * 2
             assert p.ultrafast is not None and p.ultrafast["cache_write_12h"] == base * ultra
-            lc = p.long_context
             assert lc is not None and lc.standard["cache_write_12h"] == base * 2
             assert lc.priority is not None and lc.priority["cache_write_12h"] == base * 4
-    assert seen == {"gpt-6.2-sol"}
+    assert seen == {
+        "gpt-5.6-cyber",
+        "gpt-5.6-luna",
+        "gpt-5.6-sol",
+        "gpt-5.6-terra",
+        "gpt-6-astra",
+        "gpt-6-luna",
+        "gpt-6-sol",
+        "gpt-6.1-sol",
+        "gpt-6.1-terra",
+        "gpt-6.2-sol",
+    }
 
 
 def test_analyze_prices_12h_writes_like_cost_of(cat: Catalog) -> None:

@@ -576,6 +576,37 @@ def test_realtime_preview_audio_cut(cat: Catalog) -> None:
     assert price(cat, "gpt-4o-realtime-preview-2024-12-17", "2024-12-17", AUDIO) == D("0.0825")
 
 
+def test_realtime_preview_2024_10_01_cached_audio(cat: Catalog) -> None:
+    # cached audio on the 2024-10-01 snapshot is $20 / 1M (the pricing page as quoted in
+    # 2024-12), not its $100 audio input rate. 1,100 input: 1,000 audio of which 400 cached:
+    # 400 x 20 + 600 x 100 + 100 x 5 = 0.008 + 0.06 + 0.0005
+    u = Usage(
+        input_tokens=1_100, audio_input_tokens=1_000, cached_tokens=400, cached_audio_tokens=400
+    )
+    assert price(cat, "gpt-4o-realtime-preview-2024-10-01", "2024-12-16", u) == D("0.0685")
+
+
+@pytest.mark.parametrize(
+    ("model", "tier", "expected"),
+    [
+        # gpt-6.1-terra: input 1.00, cache write 1.25, 12-hour write 2.50 (2x, litellm; the
+        # ratio of gpt-6.2-sol's page). 10,000 input: 4,000 written, 1,000 of them for 12 hours:
+        # 1,000 x 2.50 + 3,000 x 1.25 + 6,000 x 1.00 = 0.0025 + 0.00375 + 0.006
+        ("gpt-6.1-terra", None, D("0.01225")),
+        # Fast: 2x every rate: 1,000 x 5.00 + 3,000 x 2.50 + 6,000 x 2.00
+        ("gpt-6.1-terra", "priority", D("0.0245")),
+        # gpt-5.6-sol after the 2026-08-21 cut: input 4, write 5, 12-hour write 10:
+        # 1,000 x 10 + 3,000 x 5 + 6,000 x 4 = 0.01 + 0.015 + 0.024
+        ("gpt-5.6-sol", None, D("0.049")),
+    ],
+)
+def test_twelve_hour_cache_writes_cost_twice_the_cache_write(
+    cat: Catalog, model: str, tier: str | None, expected: Decimal
+) -> None:
+    u = Usage(input_tokens=10_000, cache_write_tokens=4_000, cache_write_12h_tokens=1_000)
+    assert price(cat, model, "2026-11-29", u, tier=tier) == expected
+
+
 def test_audio_preview_alias_moves_after_the_original_table(cat: Catalog) -> None:
     # T-2501: gpt-4o-audio-preview at $2.50 / $10 text, $100 / $200 audio on 2025-01-08
     # 100 x 2.5 + 1,000 x 100 + 100 x 10 + 500 x 200 = 0.00025 + 0.1 + 0.001 + 0.1

@@ -386,7 +386,8 @@ def test_cli_models_history(run) -> None:  # type: ignore[no-untyped-def]
     # 3.4 and 6.1: two periods, the promo from 2026-08-21 with Fast 8 / 0.80 / 10 / 40
     assert "2026-07-09 to 2026-08-20, confidence M" in out
     assert "2026-08-21 onwards, confidence M" in out
-    assert "fast           in 8.00 · cached 0.80 · write 10.00 · out 40.00" in out
+    # (and the 12-hour write, 2x the 30-minute one, added after the price audit)
+    assert "fast           in 8.00 · cached 0.80 · write 10.00 · write 12h 20.00 ·" in out
     assert "source: openai-billing.md 3.4" in out
     # a floating alias shows what it pointed at, with the days it did
     code, out, _ = run("models", "gpt-4o", "--history")
