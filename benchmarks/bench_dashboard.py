@@ -15,8 +15,10 @@ then ``--rounds`` times, the pages interleaved round by round; the median is rep
 are read live (``cache_seconds=0``) unless marked "cached days": the server's default, where
 totals over days that have ended are reused for five minutes and only today is read. The
 reference ("bare SQL") is the least an exact dashboard must do for the same window: one
-``SELECT`` of the exact sum of ``cost_usd`` over the month to date (SQLite's decimal aggregate,
-PostgreSQL's NUMERIC ``sum``) on the same connection settings.
+``SELECT`` of the exact sum of ``cost_usd`` over the month to date (on SQLite the integer sums of
+``cost_pico`` with the decimal aggregate for the rest, PostgreSQL's NUMERIC ``sum``) on the same
+connection settings. On SQLite two more references read the same rows: the decimal aggregate on
+every row (how SQLite summed money before ``m007``) and an inexact float ``SUM``.
 """
 
 from __future__ import annotations
@@ -197,6 +199,17 @@ def bench(url: str, rounds: int) -> None:
 
         return get
 
+    def per_row(exact: bool) -> Callable[[], None]:
+        from openai_cost.ledger.schema import calls
+
+        def run() -> None:
+            col = sa.type_coerce(calls.c.cost_usd, sa.String())
+            with engine.connect() as conn:
+                agg = sa.func.oc_decimal_sum(col) if exact else sa.func.sum(col)
+                conn.execute(sa.select(agg).where(calls.c.created_at >= month)).scalar()
+
+        return run
+
     year = "/?since=2025-11-20"
     cases: list[tuple[str, Callable[[], None]]] = [
         ("bare SQL: exact sum, month to date", bare),
@@ -213,6 +226,11 @@ def bench(url: str, rounds: int) -> None:
         ("overview, month to date, cached days", page(cached, "/")),
         ("overview, whole year, cached days", page(cached, year)),
     ]
+    if ledger.dialect == "sqlite":
+        cases[1:1] = [
+            ("SQLite: decimal aggregate on every row", per_row(True)),
+            ("SQLite: float sum (inexact), same rows", per_row(False)),
+        ]
     t0 = time.perf_counter()
     page(live, year)()
     cold_year = time.perf_counter() - t0

@@ -217,6 +217,7 @@ def test_migrations_are_recorded_in_order_and_applied_once(backend: Backend) -> 
         "m004_create_budgets_and_totals",
         "m005_create_org_usage_and_costs",
         "m006_create_calls_dashboard_index",
+        "m007_add_calls_cost_pico",
     ]
     with Ledger(backend.url) as a:
         assert a.migrations() == names

@@ -205,7 +205,7 @@ class Ledger(FilteredReads):
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=FULL")
                 cur.close()
-                dbapi_conn.create_aggregate("oc_decimal_sum", 1, queries.DecimalSum)
+                queries.register_sqlite_functions(dbapi_conn)
 
             @event.listens_for(engine, "begin")
             def _begin(conn: Connection) -> None:

@@ -29,7 +29,7 @@ def _sqlite_connect_ro(uri: str) -> Any:
 
     con = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
     con.isolation_level = None
-    con.create_aggregate("oc_decimal_sum", 1, queries.DecimalSum)  # type: ignore[arg-type]
+    queries.register_sqlite_functions(con)
     return con
 
 

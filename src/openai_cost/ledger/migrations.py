@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from decimal import Context, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -245,6 +246,56 @@ def m006_create_calls_dashboard_index(conn: Connection) -> None:
     ix.create(conn)
 
 
+def _pico_m007(value: object) -> int | None:
+    # frozen copy of schema.pico_usd as m007 shipped it: 10**-12 USD, signed 64-bit
+    if value is None:
+        return None
+    d = Decimal(str(value))
+    if not d.is_finite():
+        return None
+    scaled = Context(prec=80).scaleb(d, 12)
+    if scaled != scaled.to_integral_value() or abs(scaled) > 2**63 - 1:
+        return None
+    return int(scaled)
+
+
+def m007_add_calls_cost_pico(conn: Connection) -> None:
+    """``calls.cost_pico``: each cost again as an exact integer of 10**-12 USD, so that SQLite
+    sums costs natively (its ``cost_usd`` is a decimal string only Python adds exactly).
+
+    Existing rows are filled in; a cost that is no whole number of those units stays NULL (sums
+    read its ``cost_usd`` instead). On SQLite, m006's covering index is rebuilt under the same
+    name with ``cost_pico`` as its last column; PostgreSQL sums NUMERIC exactly and keeps it.
+    """
+    conn.execute(sa.text("ALTER TABLE calls ADD COLUMN cost_pico BIGINT"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(
+                "UPDATE calls SET cost_pico = (cost_usd * 1000000000000)::bigint"
+                " WHERE cost_usd * 1000000000000 = trunc(cost_usd * 1000000000000)"
+                " AND abs(cost_usd * 1000000000000) <= 9223372036854775807"
+            )
+        )
+        return
+    rows = conn.execute(
+        sa.text("SELECT id, cost_usd FROM calls WHERE cost_usd IS NOT NULL")
+    ).fetchall()
+    update = sa.text("UPDATE calls SET cost_pico = :p WHERE id = :i")
+    batch: list[dict[str, int]] = []
+    for rid, cost in rows:
+        pico = _pico_m007(cost)
+        if pico is not None:
+            batch.append({"i": int(rid), "p": pico})
+        if len(batch) >= 50_000:
+            conn.execute(update, batch)
+            batch = []
+    if batch:
+        conn.execute(update, batch)
+    cols = ", ".join((*DASHBOARD_INDEX_COLUMNS, "cost_pico"))
+    conn.execute(sa.text("DROP INDEX ix_calls_m006_window"))
+    conn.execute(sa.text(f"CREATE INDEX ix_calls_m006_window ON calls ({cols})"))
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("m001_create_calls", m001_create_calls),
     ("m002_create_call_tags", m002_create_call_tags),
@@ -252,6 +303,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("m004_create_budgets_and_totals", m004_create_budgets_and_totals),
     ("m005_create_org_usage_and_costs", m005_create_org_usage_and_costs),
     ("m006_create_calls_dashboard_index", m006_create_calls_dashboard_index),
+    ("m007_add_calls_cost_pico", m007_add_calls_cost_pico),
 )
 """Every migration, in the order they apply. Append only."""
 

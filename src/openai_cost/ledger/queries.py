@@ -28,7 +28,15 @@ from ._codec import (
     record_to_dict,
     usage_from_dict,
 )
-from .schema import TOKEN_COLUMNS, Money, budget_reservations, call_tags, calls
+from .schema import (
+    PICO_USD,
+    TOKEN_COLUMNS,
+    Money,
+    budget_reservations,
+    call_tags,
+    calls,
+    pico_usd,
+)
 
 __all__ = [
     "GROUPINGS",
@@ -64,6 +72,7 @@ def _row_values(rec: CallRecord, now: datetime) -> dict[str, Any]:
         "tier": rec.tier,
         "usage_json": None if u is None else json.dumps(u.to_dict(), separators=(",", ":")),
         "cost_usd": None if c is None else c.total,
+        "cost_pico": None if c is None else pico_usd(c.total),
         "cost_json": None if c is None else json.dumps(c.to_dict(), separators=(",", ":")),
         "price_since": None if c is None else c.price_since,
         "unpriced_reason": rec.unpriced_reason,
@@ -259,11 +268,33 @@ def _window(
     return where
 
 
+_SPLIT = 10**6
+"""`money_sum` adds ``cost_pico // 10**6`` and ``cost_pico % 10**6`` apart, so that no sum
+overflows SQLite's 64-bit integers below 9.2e12 USD per group (it raises, never wraps)."""
+
+
 def money_sum(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement[Decimal]:
-    """Exact SUM of a money column: NUMERIC sum in PostgreSQL, a decimal aggregate in SQLite."""
+    """Exact SUM of the calls' cost: NUMERIC sum in PostgreSQL; in SQLite, integer sums.
+
+    SQLite keeps money as decimal strings, which only a Python aggregate can add exactly (one
+    Python call per row). Each call's cost is also stored as an exact integer of 10**-12 USD
+    (``cost_pico``, see `schema.pico_usd`), which SQLite sums natively; the few costs that are
+    no whole number of those units (``cost_pico`` NULL) still go through the decimal
+    aggregate, called for those rows only. ``oc_money_total`` joins the parts once per group.
+    `col` must be ``calls.c.cost_usd``.
+    """
     if conn.dialect.name == "postgresql":
         return sa.func.sum(col, type_=Money())
-    return sa.func.oc_decimal_sum(col, type_=Money())
+    if col is not calls.c.cost_usd:
+        return sa.func.oc_decimal_sum(col, type_=Money())
+    pico = calls.c.cost_pico
+    split: sa.ColumnElement[int] = sa.literal_column(str(_SPLIT), sa.BigInteger)
+    return sa.func.oc_money_total(
+        sa.func.sum(pico.op("/")(split)),  # integer division: SQLite truncates, and
+        sa.func.sum(pico.op("%")(split)),  # its % keeps high * 10**6 + low == cost_pico
+        sa.func.oc_decimal_sum(col).filter(sa.and_(pico.is_(None), col.is_not(None))),
+        type_=Money(),
+    )
 
 
 def trim(d: Decimal) -> Decimal:
@@ -295,6 +326,31 @@ class DecimalSum:
 
     def finalize(self) -> str | None:
         return str(self.total) if self.n else None
+
+
+def money_total(high: Any, low: Any, rest: Any) -> str | None:
+    """SQLite scalar ``oc_money_total``: join the parts `money_sum` adds into one exact
+    decimal string (None when the group has no cost at all).
+
+    Args:
+        high: Sum of ``cost_pico // 10**6`` (None when no row has ``cost_pico``).
+        low: Sum of ``cost_pico % 10**6``.
+        rest: The decimal aggregate's sum of the costs without ``cost_pico`` (or None).
+    """
+    if high is None and rest is None:
+        return None
+    total = Decimal(0)
+    if high is not None:
+        total = Decimal(f"{int(high) * _SPLIT + int(low)}E-{PICO_USD}")
+    if rest is not None:
+        total = DecimalSum._CTX.add(total, Decimal(rest))
+    return str(total)
+
+
+def register_sqlite_functions(con: Any) -> None:
+    """Register the SQL functions `money_sum` uses on a ``sqlite3`` connection."""
+    con.create_aggregate("oc_decimal_sum", 1, DecimalSum)
+    con.create_function("oc_money_total", 3, money_total, deterministic=True)
 
 
 def spent_usd(

@@ -1,14 +1,16 @@
 """The ledger's tables as they stand after every migration, and the column types they use.
 
-Money is exact on both backends: ``NUMERIC(38, 18)`` in PostgreSQL, a decimal string in SQLite
-(summed with an exact decimal aggregate registered on each SQLite connection). Timestamps are
-UTC: ``timestamptz`` in PostgreSQL, ISO text in SQLite.
+Money is exact on both backends: ``NUMERIC(38, 18)`` in PostgreSQL, a decimal string in SQLite.
+A call's cost is also kept as an exact integer of 10**-12 USD (``calls.cost_pico``), which SQLite
+sums natively; the costs that are no whole number of those units are summed by an exact decimal
+aggregate registered on each SQLite connection. Timestamps are UTC: ``timestamptz`` in
+PostgreSQL, ISO text in SQLite.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ __all__ = [
     "MIGRATIONS_TABLE",
     "ORG_COUNTS",
     "ORG_DIMENSIONS",
+    "PICO_USD",
     "TOKEN_COLUMNS",
     "Money",
     "UTCDateTime",
@@ -30,6 +33,7 @@ __all__ = [
     "metadata",
     "org_costs",
     "org_usage",
+    "pico_usd",
 ]
 
 MIGRATIONS_TABLE = "_openai_cost_migrations"
@@ -126,9 +130,30 @@ calls = sa.Table(
     sa.Column("latency_ms", sa.Float),
     sa.Column("tags_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("cost_pico", sa.BigInteger),
 )
 """One row per call (per billed HTTP attempt). Besides the indexes above, migration m006 adds
-``ix_calls_m006_window``, a covering index for time-window aggregates (see `migrations`)."""
+``ix_calls_m006_window``, a covering index for time-window aggregates (see `migrations`), which
+m007 rebuilds with ``cost_pico``: the cost again, as an exact integer of `PICO_USD` units (NULL
+when unpriced or not a whole number of them), which SQLite sums natively."""
+
+PICO_USD = 12
+"""``cost_pico`` counts units of 10**-12 USD."""
+
+_PICO_CTX = Context(prec=80)
+_PICO_MAX = 2**63 - 1
+
+
+def pico_usd(amount: Decimal | None) -> int | None:
+    """`amount` as an exact integer of 10**-12 USD, or None when it is not one (more decimals,
+    beyond a signed 64-bit integer, or None)."""
+    if amount is None or not amount.is_finite():
+        return None
+    scaled = _PICO_CTX.scaleb(amount, PICO_USD)
+    if scaled != scaled.to_integral_value() or abs(scaled) > _PICO_MAX:
+        return None
+    return int(scaled)
+
 
 call_tags = sa.Table(
     "call_tags",
