@@ -522,48 +522,11 @@ def _count_lines(con: Any, path: str) -> tuple[int, bool]:
 
 def _add_call(agg: Any, call: Any, where: str) -> None:
     """Add one call read from a usage table, as the default engine adds an extracted call."""
-    from . import summary as s
-
     model = call.model
     if not model:
         agg.problem("unpriced", "the row names no model", where)
         return
-    created = call.created_at
-    day = None if created is None else int(created.timestamp() // 86400)
-    if agg.ranged and (
-        day is None
-        or (agg.since is not None and day < agg.since)
-        or (agg.until is not None and day > agg.until)
-    ):
-        agg.filtered += 1
-        return
-    batch = call.batch or agg.batch
-    tier = None if batch else call.service_tier
-    thr = agg.thresholds.get((model, day), s._MISSING)
-    if thr is s._MISSING:
-        thr = agg._threshold(model, day)
-    if thr is None:
-        agg._unknown_model(model, where, day)
-        return
-    u = call.usage
-    image = (u.image_size, u.image_quality) if u.images else None
-    key = (model, day, tier, batch, call.endpoint, u.input_tokens > thr, image)
-    b = agg.buckets.get(key)
-    if b is None:
-        b = agg.buckets[key] = s._new_bucket(where)
-    b[0] += 1
-    for i, name in enumerate(s._COUNT_FIELDS, 1):
-        v = getattr(u, name)
-        if v:
-            b[i] += v
-    if u.audio_seconds:
-        b[s._I_SECONDS] += u.audio_seconds
-    if u.tool_calls:
-        tools = b[s._I_TOOLS]
-        if tools is None:
-            tools = b[s._I_TOOLS] = {}
-        for k, v in u.tool_calls.items():
-            tools[k] = tools.get(k, 0) + v
+    agg.add_call(call, model, where, where)
 
 
 def _read_parquet(con: Any, agg: Any, path: str) -> int:

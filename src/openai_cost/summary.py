@@ -31,7 +31,7 @@ from .errors import (
     UnknownModelError,
 )
 from .pricing import normalize_tier, price
-from .types import MAX_TIMESTAMP, USAGE_COUNT_FIELDS, Cost, ModelPrice, Usage
+from .types import MAX_TIMESTAMP, USAGE_COUNT_FIELDS, Call, Cost, ModelPrice, Usage
 from .usage import (
     CHAT_COMPLETION_DETAIL_KEYS,
     CHAT_PROMPT_DETAIL_KEYS,
@@ -555,9 +555,14 @@ class _Aggregator:
                 _loc(where),
             )
             return
+        self.add_call(call, model, where, _loc(where))
+
+    def add_call(self, call: Call, model: str, where: Any, loc: str) -> None:
+        """Add one extracted call whose model is `model`, as every engine does: `where` is kept
+        with the call's group, `loc` names the call in problems."""
         created = call.created_at
         day = None if created is None else int(created.timestamp() // 86400)
-        if (self.since is not None or self.until is not None) and (
+        if self.ranged and (
             day is None
             or (self.since is not None and day < self.since)
             or (self.until is not None and day > self.until)
@@ -570,7 +575,7 @@ class _Aggregator:
         if thr is _MISSING:
             thr = self._threshold(model, day)
         if thr is None:
-            self._unknown_model(model, _loc(where), day)
+            self._unknown_model(model, loc, day)
             return
         u = call.usage
         image = (u.image_size, u.image_quality) if u.images else None
