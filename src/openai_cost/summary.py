@@ -558,8 +558,7 @@ class _Aggregator:
         self.add_call(call, model, where, _loc(where))
 
     def add_call(self, call: Call, model: str, where: Any, loc: str) -> None:
-        """Add one extracted call whose model is `model`, as every engine does: `where` is kept
-        with the call's group, `loc` names the call in problems."""
+        """Add an extracted call (as every engine does); `loc` names it in problems."""
         created = call.created_at
         day = None if created is None else int(created.timestamp() // 86400)
         if self.ranged and (
