@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ConfigError, OpenAICostError
-from ..ledger.schema import ORG_COUNTS
+from ..ledger.schema import ORG_COUNTS, ORG_DIMENSIONS
 
 __all__ = ["ADMIN_KEY_ENV", "ENDPOINTS", "GROUP_BY", "fetch", "normalize_cost", "normalize_usage"]
 
@@ -62,17 +62,6 @@ _NEW_FIELDS = (
     "output_text_tokens",
     "output_image_tokens",
 )
-_DIMS = (
-    "project_id",
-    "user_id",
-    "api_key_id",
-    "model",
-    "service_tier",
-    "source",
-    "size",
-    "context_level",
-    "vector_store_id",
-)
 _MAX_ATTEMPTS = 8
 _MAX_WAIT = 120.0
 
@@ -105,7 +94,7 @@ def normalize_usage(
         "result_json": json.dumps(result, default=str, separators=(",", ":"), sort_keys=True),
         "pulled_at": now,
     }
-    for d in _DIMS:
+    for d in ORG_DIMENSIONS:
         v = result.get(d)
         row[d] = None if v is None else str(v)
     counts = _zero_counts()
