@@ -35,8 +35,10 @@ def _batch(i: int, body: dict | None, status: int = 200, error: object = None) -
     return {"id": f"b{i}", "custom_id": f"r{i}", "response": resp, "error": error}
 
 
-def _edge_file(tmp_path: Path) -> Path:
-    """Lines the SQL fast path must take, and lines it must leave to the default reader."""
+def _edge_file(tmp_path: Path, malformed: bool = True) -> Path:
+    """Lines the SQL fast path must take, and lines it must leave to the default reader
+    (``malformed``: with a line that is not JSON, which DuckDB cannot read: the default
+    reader then reads the whole file)."""
     t = 1736294400  # 2025-01-08
     t2 = 1758002400  # 2025-09-16
     lines = [
@@ -52,7 +54,9 @@ def _edge_file(tmp_path: Path) -> Path:
         json.dumps(_chat("gpt-unknown", t, 7, 1)),
         json.dumps(_batch(2, None, error={"code": "batch_expired", "message": "expired"})),
         json.dumps(_batch(3, _chat("gpt-4o-mini", t, 10, 1), status=500)),
-        '{"object": "chat.completion", "model": "gpt-4o", "created": 1736294400, "usage": {',
+        '{"object": "chat.completion", "model": "gpt-4o", "created": 1736294400, "usage": {'
+        if malformed
+        else json.dumps({**_chat("gpt-4o", t, 5, 1), "created": "2025-01-08"}),
         json.dumps({**_chat("gpt-4.1", t2, 300_000, 10), "service_tier": "priority"}),
         json.dumps({**_chat("gpt-4o-mini", t, 100, 10), "service_tier": "flex"}),
         json.dumps(
@@ -64,7 +68,7 @@ def _edge_file(tmp_path: Path) -> Path:
             _chat("gpt-4o-mini", t, 10, 20, completion_tokens_details={"reasoning_tokens": 30})
         ),
     ]
-    p = tmp_path / "edge.jsonl"
+    p = tmp_path / ("edge.jsonl" if malformed else "edge-clean.jsonl")
     p.write_text("\n".join(lines) + "\n")
     return p
 
@@ -95,24 +99,26 @@ def _both(files: list[str], **kw: object) -> tuple[dict, dict]:
 @pytest.mark.parametrize("by", [("model",), ("model", "day", "tier", "endpoint")])
 def test_same_summary_as_the_default_engine(tmp_path: Path, by: tuple[str, ...]) -> None:
     edge = _edge_file(tmp_path)
+    clean = _edge_file(tmp_path, malformed=False)
     gz = tmp_path / "edge.jsonl.gz"
-    gz.write_bytes(gzip.compress(edge.read_bytes()))
-    files = [*EXAMPLES, str(edge), str(gz)]
+    gz.write_bytes(gzip.compress(clean.read_bytes()))
+    files = [*EXAMPLES, str(edge), str(clean), str(gz)]
     want, got = _both(files, by=by)
     assert got == want
     # the edge file really exercises both sides: problems with line numbers, and priced calls
     locations = {p["location"] for p in want["problems"]}
     assert f"{edge}:5" in locations and f"{edge}:13" in locations
-    # in both the plain and the gzip copy: gpt-4o dated before its release is not an unknown
-    # model but a call with no price in force (one problem per model and day)
-    assert want["unknown_models"] == {"gpt-unknown": 4}
+    assert f"{clean}:5" in locations and f"{clean}:13" in locations
+    # in each copy: gpt-4o dated before its release is not an unknown model but a call
+    # with no price in force (one problem per model and day)
+    assert want["unknown_models"] == {"gpt-unknown": 6}
     early = [p for p in want["problems"] if p.get("model") == "gpt-4o"]
-    assert [(p["kind"], p["count"]) for p in early] == [("unpriced", 2)]
+    assert [(p["kind"], p["count"]) for p in early] == [("unpriced", 3)]
     assert "first price is from 2024-05-13" in early[0]["reason"]
 
 
 def test_same_summary_with_batch_since_until(tmp_path: Path) -> None:
-    files = [*EXAMPLES, str(_edge_file(tmp_path))]
+    files = [*EXAMPLES, str(_edge_file(tmp_path)), str(_edge_file(tmp_path, malformed=False))]
     kw = {"batch": True, "since": "2025-01-01", "until": "2025-12-31"}
     want, got = _both(files, **kw)
     assert got == want
@@ -237,19 +243,29 @@ def test_readme_sql_join_prices_like_cost_of(tmp_path: Path) -> None:
 def test_json_lines_are_read_by_duckdb_not_handed_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Blank lines, bad JSON, odd shapes and gzip: DuckDB still reads the file itself (with the
-    default reader's line numbers); the default reader is not asked to read it again."""
+    """Blank lines, odd shapes, failed lines and gzip: DuckDB still reads the file itself (with
+    the default reader's line numbers); the default reader is not asked to read it again.
+    A line that is not JSON at all hands the whole file to the default reader."""
     import openai_cost.summary as s
 
-    edge = _edge_file(tmp_path)
+    edge = _edge_file(tmp_path, malformed=False)
     gz = tmp_path / "edge.jsonl.gz"
     gz.write_bytes(gzip.compress(edge.read_bytes()))
     files = [*EXAMPLES, str(edge), str(gz)]
     want, _ = _warned(_default, files)
+    bad = str(_edge_file(tmp_path))
+    want_bad, _ = _warned(_default, [bad])
+    read = s.iter_records
+    asked: list[str] = []
 
-    def refuse(*a: object, **kw: object) -> None:
-        raise AssertionError(f"the default reader was asked to read {a[0]}")
+    def refuse(path: str, *a: object, **kw: object) -> object:
+        asked.append(path)
+        if path != bad:
+            raise AssertionError(f"the default reader was asked to read {path}")
+        return read(path, *a, **kw)
 
     monkeypatch.setattr(s, "iter_records", refuse)
     got, _ = _warned(summarize_files, files)
     assert got == want
+    assert _warned(summarize_files, [bad])[0] == want_bad
+    assert asked == [bad]

@@ -8,16 +8,16 @@ SQL, one parse per line; every other line goes, in file order, through the same 
 the default engine, so the totals, groups and problems are the default engine's.
 
 How a JSON Lines file is read: DuckDB's parallel ``read_json`` is told the few fields a line
-is priced from, each as JSON text (never cast, so a type is checked exactly as the default
-engine checks it), and the usage object's own paths are taken from it with one
-``json_extract``. A line is summed in SQL only when it is a Chat Completions body (alone or in
-a 200 Batch output line) whose usage has only the plain keys (checked by length: minified JSON
-with any other key is longer), whole non-negative counts and details that fit their totals:
-exactly the lines the default engine's own fast path sums. Such lines are grouped by (model,
-day, tier, batch, long-context band) and priced once per group; the rest (malformed,
-contradictory, other shapes) are found by the same filter, fetched by line number from a
-scan of the raw lines (no parsing) and read one by one in Python. If the two readers do not
-see the same lines (a stray carriage return...), the default reader reads the file.
+is priced from, as text (``JSON`` columns where the type matters: never cast), and the usage
+object's counts are taken from its text with one ``json_extract``. A line is summed in SQL only
+when it is a Chat Completions body (alone or in a 200 Batch output line) that the default
+engine's own fast path sums the same way: usage keys, counts and details checked on the text
+(see `_usage_ok`). Such lines are grouped by (model, day, tier, batch, long-context band) and
+priced once per group; the rest (contradictory counts, other shapes, failed lines) are found by
+the same query, their text fetched in one pass over the raw bytes that also counts the lines
+(numpy, no parsing) and read one by one in Python. A file DuckDB cannot read line for line as
+the default reader does (a line that is not a JSON object, a repeated key among the fields
+read, a stray carriage return...) is read by the default reader.
 
 Needs duckdb (``pip install "openai-cost[duckdb]"``).
 """
@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import zlib
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -160,209 +161,168 @@ def register(
 
 # --------------------------------------------------------------------------- analyze
 
-# the key sets the default engine's fast path accepts: one definition, in the usage wing
-_FAST_TOP = tuple(sorted(CHAT_USAGE_KEYS))
-_FAST_PD = tuple(sorted(CHAT_PROMPT_DETAIL_KEYS))
-_FAST_CD = tuple(sorted(CHAT_COMPLETION_DETAIL_KEYS))
-# what a line is priced from: the body's fields (under response.body on a Batch line), then
-# every key the fast path accepts in the usage and its two details
-_BODY = (
-    "object",
-    "model",
-    "created",
-    "service_tier",
-    "usage",
-    *(f"usage.{k}" for k in _FAST_TOP),
-    *(f"usage.prompt_tokens_details.{k}" for k in _FAST_PD),
-    *(f"usage.completion_tokens_details.{k}" for k in _FAST_CD),
-)
+# Which lines DuckDB sums: only lines the default engine's fast path sums the same way
+# (`summary._Aggregator._fast`), never one it would read otherwise. The usage object is read as
+# JSON text, which DuckDB writes minified, numbers as they were parsed (a float keeps its ".0"
+# or exponent, a string its quotes). Each count the fast path knows is taken from it as JSON
+# text; a line is summed only when every count present is digits only (a whole number >= 0:
+# no "12", 1.5, true, 1e3 or -1) and the usage text is exactly as long as those entries
+# written out (so no other key, no repeated key, no null, nothing else). Anything else goes to
+# the default engine's reader.
+_KEYS = {
+    "": CHAT_USAGE_KEYS,
+    "prompt_tokens_details": CHAT_PROMPT_DETAIL_KEYS,
+    "completion_tokens_details": CHAT_COMPLETION_DETAIL_KEYS,
+}
+# every count a usage the fast path accepts may hold, as a path in the usage object
+_PATHS = [
+    f"{level}.{k}" if level else k
+    for level in _KEYS
+    for k in sorted(_KEYS[level])
+    if k not in _KEYS
+]
 
 
-def _branch(base: int) -> dict[str, str]:
-    """SQL expressions for the body whose paths start at ``v[base]`` (1-based)."""
+def _usage_ok(u: str, v: str) -> str:
+    """SQL: the usage text ``u`` holds only the counts of ``v`` (their JSON texts, in
+    `_PATHS` order, NULL when absent), each key once.
 
-    def v(name: str) -> str:
-        return f"v[{base + _BODY.index(name)}]"
-
-    # json_extract gives minified JSON text: its first character says its type, and a whole
-    # number >= 0 is digits only (checked without parsing the value again)
-    def absent(x: str) -> str:
-        return f"({x} IS NULL OR {x} = 'null')"
-
-    def count(x: str) -> str:  # whole number >= 0 that fits BIGINT
-        return f"regexp_full_match({x}, '[0-9]{{1,18}}')"
-
-    def count_or_absent(x: str) -> str:
-        return f"({absent(x)} OR {count(x)})"
-
-    def falsy(x: str) -> str:
-        return f"({absent(x)} OR {x} = '0')"
-
-    def val(x: str) -> str:
-        return f"COALESCE(TRY_CAST({x} AS BIGINT), 0)"
-
-    def keys_in(x: str, prefix: str, allowed: Sequence[str]) -> str:
-        # No other key, checked without parsing again: the object's text is minified JSON,
-        # so it is exactly as long as its known entries ("key":value, joined by commas) in
-        # braces; any other entry (an unknown or repeated key) makes it longer.
-        vals = [v(f"{prefix}{k}") for k in allowed]
-        entries = " + ".join(
-            f"COALESCE(length({e}) + {len(k) + 3}, 0)" for k, e in zip(allowed, vals, strict=True)
-        )
-        present = " + ".join(f"({e} IS NOT NULL)::INTEGER" for e in vals)
-        return f"(length({x}) = 2 + {entries} + greatest({present} - 1, 0))"
-
-    usage = v("usage")
-    pd_keys = keys_in(v("usage.prompt_tokens_details"), "usage.prompt_tokens_details.", _FAST_PD)
-    cd_keys = keys_in(
-        v("usage.completion_tokens_details"), "usage.completion_tokens_details.", _FAST_CD
-    )
-    pd = v("usage.prompt_tokens_details")
-    cd = v("usage.completion_tokens_details")
-    inp = val(v("usage.prompt_tokens"))
-    out = val(v("usage.completion_tokens"))
-    cached = val(v("usage.prompt_tokens_details.cached_tokens"))
-    reasoning = val(v("usage.completion_tokens_details.reasoning_tokens"))
-    rejected = val(v("usage.completion_tokens_details.rejected_prediction_tokens"))
-    accepted = val(v("usage.completion_tokens_details.accepted_prediction_tokens"))
-    ok = " AND ".join(
-        [
-            f"{v('object')} = '\"chat.completion\"'",
-            f"starts_with({v('model')}, '\"')",
-            count(v("created")),
-            f"TRY_CAST({v('created')} AS BIGINT) <= {MAX_TIMESTAMP}",  # as the default's check
-            f"starts_with({usage}, '{{')",
-            keys_in(usage, "usage.", _FAST_TOP),
-            count(v("usage.prompt_tokens")),
-            f"({v('usage.completion_tokens')} IS NULL OR {count(v('usage.completion_tokens'))})",
-            f"({absent(pd)} OR (starts_with({pd}, '{{') AND {pd_keys}"
-            f" AND {falsy(v('usage.prompt_tokens_details.audio_tokens'))}"
-            f" AND {falsy(v('usage.prompt_tokens_details.image_tokens'))}"
-            f" AND {falsy(v('usage.prompt_tokens_details.cache_write_tokens'))}"
-            f" AND {count_or_absent(v('usage.prompt_tokens_details.cached_tokens'))}))",
-            f"({absent(cd)} OR (starts_with({cd}, '{{') AND {cd_keys}"
-            f" AND {falsy(v('usage.completion_tokens_details.audio_tokens'))}"
-            f" AND {count_or_absent(v('usage.completion_tokens_details.reasoning_tokens'))}"
-            " AND "
-            + count_or_absent(v("usage.completion_tokens_details.rejected_prediction_tokens"))
-            + " AND "
-            + count_or_absent(v("usage.completion_tokens_details.accepted_prediction_tokens"))
-            + "))",
-            f"{cached} <= {inp}",
-            f"{reasoning} <= {out}",
-            f"{rejected} <= {out}",
-        ]
-    )
-    return {
-        "ok": ok,
-        "model": f"({v('model')} ->> '$')",
-        "created": f"TRY_CAST({v('created')} AS BIGINT)",
-        "tier": f"({v('service_tier')} ->> '$')",
-        "tier_ok": f"({absent(v('service_tier'))} OR starts_with({v('service_tier')}, '\"'))",
-        "inp": inp,
-        "out": out,
-        "cached": cached,
-        "reasoning": reasoning,
-        "rejected": rejected,
-        "accepted": accepted,
-    }
+    A minified object with entries ``"key":value`` is 1 + sum(len(key) + 4 + len(value))
+    characters long, a details object counting len(key) + 5 more when present; any other
+    entry (a key not known, repeated, or null) makes the text longer."""
+    idx = {p: i + 1 for i, p in enumerate(_PATHS)}
+    parts = [f"COALESCE(strlen({v}[{i}]), -{len(p.split('.')[-1]) + 4})" for p, i in idx.items()]
+    fixed = sum(len(p.split(".")[-1]) + 4 for p in idx)
+    for d in _KEYS:
+        if d:
+            inner = " OR ".join(f"{v}[{i}] IS NOT NULL" for p, i in idx.items() if p.startswith(d))
+            parts.append(f"CASE WHEN {inner} THEN {len(d) + 5} ELSE 0 END")
+    return f"strlen({u}) = {1 + fixed} + {' + '.join(parts)}"
 
 
-_USAGE_PATHS = [f"$.{p[len('usage.') :]}" for p in _BODY if p.startswith("usage.")]
-_FIELDS = ("object", "model", "created", "service_tier", "usage")  # _BODY's first five
-_LEAVES = ", ".join(f"{f} JSON" for f in _FIELDS)
+def _gzip(path: str) -> bool:
+    """Whether the default reader reads ``path`` as gzip (by its name or its first bytes)."""
+    with open(path, "rb") as f:
+        return path.endswith(".gz") or f.read(2) == b"\x1f\x8b"
 
 
 def _read_json(path: str) -> str:
     """DuckDB's parallel JSON Lines reader, told the few fields a line is priced from.
 
-    Every field is read as JSON text (``JSON`` columns), so its type is checked here exactly
-    as the default engine checks it, never cast. A line that is not an object (or not JSON)
-    becomes a row of NULLs and goes to the default reader; blank lines give no row, so the
-    ordinality counts the other lines.
+    Each field is read as text, so its type is checked here exactly as the default engine
+    checks it, never cast (DuckDB reads a JSON null as NULL). Blank lines give no row, so the
+    ordinality counts the other lines. A line DuckDB cannot read (not JSON, not an object, a
+    repeated key among those read) stops the query: errors are not ignored, as DuckDB would
+    keep a repeated key's first value where the default reader keeps the last.
     """
     esc = path.replace("'", "''")
+    leaves = ", ".join(f"{f} {t}" for f, t in _FIELDS.items())
     cols = (
-        "{custom_id: 'JSON', error: 'JSON', "
-        f"response: 'STRUCT(status_code JSON, body STRUCT({_LEAVES}))', "
-        + ", ".join(f"{f}: 'JSON'" for f in _FIELDS)
+        "{custom_id: 'VARCHAR', error: 'VARCHAR', "
+        f"response: 'STRUCT(status_code JSON, body STRUCT({leaves}))', "
+        + ", ".join(f"{f}: '{t}'" for f, t in _FIELDS.items())
         + "}"
     )
     return (
-        f"read_json('{esc}', format='newline_delimited', records=true, ignore_errors=true, "
+        f"read_json('{esc}', format='newline_delimited', records=true, "
+        f"compression='{'gzip' if _gzip(path) else 'none'}', "
         f"columns={cols}) WITH ORDINALITY"
     )
+
+
+# the body's fields, each read as text: VARCHAR where only one string matters (any other
+# value reads as other text), JSON (its type visible) where the type is checked
+_FIELDS = {
+    "object": "VARCHAR",
+    "model": "JSON",
+    "created": "JSON",
+    "service_tier": "JSON",
+    "usage": "JSON",
+}
 
 
 def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str:
     """Sum the common lines in SQL by (model, day, tier, batch, band); list the others.
 
-    The fields of the body (under ``response.body`` on a Batch line, at the top otherwise)
-    and the usage's own paths make one list ``v`` laid out as ``_BODY``, so one set of checks
-    (`_branch`) serves both shapes. Rows come back with ``k``, the line's rank among the
-    non-blank lines: the caller turns it into a line number.
+    The body's fields come from ``response.body`` on a Batch line (one with a ``custom_id``)
+    and from the top otherwise. Rows come back with ``first``, the rank among the non-blank
+    lines of a group's first line (one row per line the default reader must read): the
+    caller turns it into a line number.
     """
-    c = _branch(1)
+    idx = {p: i + 1 for i, p in enumerate(_PATHS)}
+    paths = ", ".join(f"'$.{p}'" for p in _PATHS)
+    pd, cd = "prompt_tokens_details.", "completion_tokens_details."
+    # the counts the fast path reads: whole numbers >= 0 written as digits (with created)
+    used = [
+        "prompt_tokens",
+        "completion_tokens",
+        pd + "cached_tokens",
+        cd + "reasoning_tokens",
+        cd + "rejected_prediction_tokens",
+        cd + "accepted_prediction_tokens",
+    ]
+    zeros = [
+        pd + "audio_tokens",
+        pd + "image_tokens",
+        pd + "cache_write_tokens",
+        cd + "audio_tokens",
+    ]
+    digits = f"concat(cr, {', '.join(f'v[{idx[p]}]' for p in used + zeros)})"
     has_custom = "custom_id IS NOT NULL"
 
     def pick(f: str) -> str:
         return f"CASE WHEN {has_custom} THEN response.body.{f} ELSE {f} END"
 
-    batch_ok = "(error IS NULL OR error = 'null') AND response.status_code = '200'"
-    paths = ", ".join(f"'{p}'" for p in _USAGE_PATHS)
-    band = " + ".join(f"(inp > {t})::INTEGER" for t in thresholds) or "0"
     batch_sql = str(batch_default).lower()
+    band = " + ".join(f"(inp > {t})::INTEGER" for t in thresholds) or "0"
+    names = ["inp", "out", "cached", "reasoning", "rejected", "accepted"]
+    # a count of up to 12 digits: a sum over a batch of lines never leaves BIGINT
+    nums = ", ".join(
+        f"COALESCE(TRY_CAST(v[{idx[p]}] AS BIGINT), 0) AS {n}"
+        for p, n in zip(used, names, strict=True)
+    )
+    ok = " AND ".join(
+        [
+            f"CASE WHEN {has_custom} THEN error IS NULL AND sc = '200' ELSE true END",
+            "o = 'chat.completion'",
+            "starts_with(m, '\"')",
+            f"({has_custom} OR {batch_sql} OR t IS NULL OR starts_with(t, '\"'))",
+            f"v[{idx['prompt_tokens']}] IS NOT NULL",
+            f"regexp_full_match({digits}, '[0-9]*')",
+            f"greatest({', '.join(f'strlen(v[{idx[p]}])' for p in used)}) <= 12",
+            f"TRY_CAST(cr AS BIGINT) <= {MAX_TIMESTAMP}",
+            *(f"(v[{idx[p]}] IS NULL OR v[{idx[p]}] = '0')" for p in zeros),
+            _usage_ok("u", "v"),
+        ]
+    )
     return f"""
-WITH rows AS (
-    SELECT ordinality AS k, {has_custom} AS is_batch,
-        CASE WHEN {has_custom} THEN {batch_ok} ELSE true END AS shape_ok,
-        {pick("object")} AS o, {pick("model")} AS m, {pick("created")} AS c,
+WITH r AS (
+    SELECT ordinality AS k, {has_custom} AS is_batch, custom_id, error,
+        response.status_code AS sc,
+        {pick("object")} AS o, {pick("model")} AS m, {pick("created")} AS cr,
         {pick("service_tier")} AS t, {pick("usage")} AS u
     FROM {_read_json(path)}
 ),
-parsed AS (
-    SELECT k, is_batch, shape_ok,
-        list_concat([o, m, c, t, u], TRY(json_extract(u, [{paths}]))) AS v
-    FROM rows
-),
-x AS (
-    SELECT k, is_batch,
-        COALESCE(shape_ok AND {c["ok"]} AND (is_batch OR {c["tier_ok"]}), false) AS fast,
-        {c["model"]} AS model, {c["created"]} AS created,
-        CASE WHEN is_batch OR {batch_sql} THEN NULL ELSE {c["tier"]} END AS tier,
-        {c["inp"]} AS inp, {c["out"]} AS out, {c["cached"]} AS cached,
-        {c["reasoning"]} AS reasoning, {c["rejected"]} AS rejected, {c["accepted"]} AS accepted
-    FROM parsed
-),
+v AS (SELECT *, json_extract(u, [{paths}]) AS v FROM r),
+x AS (SELECT k, is_batch, m, cr, t, COALESCE({ok}, false) AS fast, {nums} FROM v),
 y AS (
-    SELECT *, CASE WHEN fast THEN {band} END AS band FROM x
+    SELECT k, fast AND cached <= inp AND reasoning <= out AND rejected <= out AS fast,
+        is_batch, m, cr, t, inp, out, cached, reasoning, rejected, accepted
+    FROM x
 )
 SELECT fast,
-    CASE WHEN fast THEN model END AS model,
-    CASE WHEN fast THEN created // 86400 END AS day,
-    CASE WHEN fast THEN tier END AS tier,
+    CASE WHEN fast THEN m ->> '$' END AS model,
+    CASE WHEN fast THEN TRY_CAST(cr AS BIGINT) // 86400 END AS day,
+    CASE WHEN fast AND NOT (is_batch OR {batch_sql}) THEN t ->> '$' END AS tier,
     CASE WHEN fast THEN (is_batch OR {batch_sql}) END AS batch,
-    band,
+    CASE WHEN fast THEN {band} END AS band,
     count(*) AS n, min(k) AS first,
-    sum(CASE WHEN fast THEN inp END) AS inp, sum(CASE WHEN fast THEN out END) AS out,
-    sum(CASE WHEN fast THEN cached END) AS cached,
-    sum(CASE WHEN fast THEN reasoning END) AS reasoning,
-    sum(CASE WHEN fast THEN rejected END) AS rejected,
-    sum(CASE WHEN fast THEN accepted END) AS accepted,
-    CASE WHEN fast THEN NULL ELSE list(k ORDER BY k) END AS ks
+    sum(inp) AS inp, sum(out) AS out, sum(cached) AS cached, sum(reasoning) AS reasoning,
+    sum(rejected) AS rejected, sum(accepted) AS accepted
 FROM y
-GROUP BY fast, 2, 3, 4, 5, band
+GROUP BY 1, 2, 3, 4, 5, 6, CASE WHEN fast THEN NULL ELSE k END
 ORDER BY first
 """
-
-
-def _lines_sql(path: str) -> str:
-    """Every line of the file as text, with its number (no JSON parsing)."""
-    esc = path.replace("'", "''")
-    return (
-        f"read_csv('{esc}', columns={{'j': 'VARCHAR'}}, delim='\\x01', quote='', escape='', "
-        "header=false, auto_detect=false, strict_mode=false) WITH ORDINALITY"
-    )
 
 
 def _sniff(path: str) -> str:
@@ -423,8 +383,6 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
 
 def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
     """Read one JSON Lines file; -1 when DuckDB cannot (the default reader then does)."""
-    from bisect import bisect_right
-
     from .summary import Item
     from .usage._files import _orjson_loads
 
@@ -434,90 +392,110 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     except duckdb.Error:
-        return -1  # not readable as JSON Lines (invalid UTF-8...): the default reader says
-    others = [k for r in rows if not r["fast"] for k in r["ks"]]
-    records = sum(r["n"] for r in rows)
-    # Line numbers: k counts the non-blank lines. One scan of the raw lines (no parsing)
-    # returns the blank ones, the last one and the lines left to Python, by number; when
-    # there are blank lines, a second scan fetches the lines left to Python by their line
-    # numbers. Both readers must see the same lines, or the default reader reads the file.
-    total, ends_with_newline = _count_lines(con, path)
-    blank = "j IS NULL OR (length(j) < 64 AND trim(j, chr(32) || chr(9) || chr(13)) = '')"
-    import pyarrow as pa
-
-    def fetch(numbers: list[int], extra: str) -> list[tuple[int, str | None]]:
-        con.register("__openai_cost_lines", pa.table({"k": pa.array(numbers, pa.int64())}))
-        try:
-            rows: list[tuple[int, str | None]] = con.execute(
-                f"SELECT ordinality, j FROM {_lines_sql(path)} WHERE {extra} "
-                "ordinality IN (SELECT k FROM __openai_cost_lines)"
-            ).fetchall()
-        finally:
-            con.unregister("__openai_cost_lines")
-        return rows
-
-    try:
-        got = fetch(others, f"{blank} OR ordinality >= {total} OR")
-    except duckdb.Error:
+        # A line DuckDB cannot read (not JSON, not an object, invalid UTF-8) or one with a
+        # repeated key among those read (DuckDB would keep the first, the default reader
+        # keeps the last): the default reader reads the file, problems and all.
         return -1
-    blanks = sorted(n for n, j in got if j is None or not j.strip())
-    if [n for n, _ in got if n >= total] != [total] or total - len(blanks) != records:
-        return -1  # DuckDB and the default reader do not see the same lines
-    lines_of = dict(got)
-
-    def line_of(k: int) -> int:
-        # the k-th non-blank line: k plus the blank lines up to it
-        n = k
-        while True:
-            m = k + bisect_right(blanks, n)
-            if m == n:
-                return n
-            n = m
-
-    if blanks and others:
-        try:
-            lines_of = dict(fetch([line_of(k) for k in others], ""))
-        except duckdb.Error:
-            return -1
+    records = sum(r["n"] for r in rows)
+    # Line numbers: "first" ranks a line among the non-blank ones. One pass over the raw
+    # bytes (no parsing) finds the blank lines, the line number of each rank asked for and
+    # the text of each line left to the default reader. Both readers must see the same
+    # lines (a stray carriage return...), or the default reader reads the file.
+    others = {r["first"] for r in rows if not r["fast"]}
+    try:
+        nonblank, found = _scan_lines(path, sorted({r["first"] for r in rows}), others)
+    except (OSError, EOFError, zlib.error):
+        return -1  # a cut or corrupt gzip stream: the default reader reports it
+    if nonblank != records:
+        return -1
     fast_loads = _orjson_loads()
     # the groups and the other lines, in file order (as the default engine meets them)
-    events: list[tuple[int, Any]] = [(line_of(r["first"]), r) for r in rows if r["fast"]]
-    events += [(line_of(k), None) for k in others]
-    events.sort(key=lambda e: e[0])
-    for line, row in events:
-        if row is not None:
-            _add_fast_group(agg, row, f"{path}:{line}", thresholds)
+    for r in rows:  # already in file order
+        line, text = found[r["first"]]
+        if r["fast"]:
+            _add_fast_group(agg, r, f"{path}:{line}", thresholds)
             continue
-        text = lines_of[line] or ""  # a non-blank line: never NULL
-        if line != total or ends_with_newline:
-            text += "\n"  # as the default reader reads it: error positions count it
         obj: Any
         try:  # parsed as the default reader parses a line: orjson, then json
-            obj = fast_loads(text.encode("utf-8"))
+            obj = fast_loads(text)
         except ValueError:
             try:
-                obj = json.loads(text)
+                obj = json.loads(text.decode("utf-8"))
             except ValueError as e:
                 obj = UsageError(f"not valid JSON (truncated?): {e}")
+            except RecursionError:
+                from .usage._files import _TOO_DEEP
+
+                obj = UsageError(_TOO_DEEP)
         agg.add(obj, Item(path, line, obj))
     return int(records)
 
 
-def _count_lines(con: Any, path: str) -> tuple[int, bool]:
-    """How many lines the file has (the last one may lack its newline), and whether it ends
-    with a newline. Plain files are counted here, at memory speed; gzip files by DuckDB."""
-    if path.endswith(".gz"):
-        n = con.execute(f"SELECT count(*) FROM {_lines_sql(path)}").fetchall()[0][0]
-        return int(n), True  # as the default reader reads a gzip file: each line ends in \n
-    n = 0
-    last = b"\n"
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            n += chunk.count(b"\n")
-            last = chunk[-1:]
-    if last != b"\n":
-        n += 1
-    return n, last == b"\n"
+_BLOCK = 1 << 23
+_WHITE = b" \t\n\r\x0b\x0c"  # what bytes.strip() strips: the default reader's blank lines
+
+
+def _scan_lines(
+    path: str, ranks: list[int], texts: set[int]
+) -> tuple[int, dict[int, tuple[int, bytes]]]:
+    """One pass over a file's raw lines, as the default reader splits them (on ``\\n``).
+
+    Returns the number of non-blank lines and, for each of ``ranks`` (the k-th non-blank
+    line, ascending), its line number and, when k is in ``texts``, its bytes (newline
+    included, as the default reader reads it). Blocks are scanned with numpy; only lines
+    that start with whitespace are looked at one by one.
+    """
+    import gzip
+
+    import numpy as np
+
+    white = np.zeros(256, dtype=bool)
+    white[list(_WHITE)] = True
+    found: dict[int, tuple[int, bytes]] = {}
+    want = iter(ranks)
+    nxt = next(want, None)
+    line = 0  # lines seen
+    nonblank = 0  # non-blank lines seen
+    carry = b""  # the start of a line that continues in the next block
+    buf = bytearray(_BLOCK)
+    view = memoryview(buf)
+
+    def one(text: bytes) -> None:  # a line met piece by piece (across blocks, or the last)
+        nonlocal line, nonblank, nxt
+        line += 1
+        if text.strip():
+            nonblank += 1
+            if nonblank == nxt:
+                found[nxt] = (line, text if nxt in texts else b"")
+                nxt = next(want, None)
+
+    with open(path, "rb") as raw:
+        f: Any = gzip.GzipFile(fileobj=raw, mode="rb") if _gzip(path) else raw
+        while n := f.readinto(view):
+            a = np.frombuffer(buf, dtype=np.uint8, count=n)
+            nl = np.flatnonzero(a == 10)
+            if not len(nl):
+                carry += bytes(view[:n])
+                continue
+            one(carry + bytes(view[: nl[0] + 1]))
+            starts = nl[:-1] + 1  # the lines wholly inside this block
+            ends = nl[1:] + 1
+            blank = np.zeros(len(starts), dtype=bool)
+            for c in np.flatnonzero(white[a[starts]]):  # empty, or starts with whitespace
+                blank[c] = not buf[starts[c] : ends[c]].strip()
+            count = len(starts) - int(np.count_nonzero(blank))
+            while nxt is not None and nxt <= nonblank + count:
+                j = nxt - nonblank - 1  # the j-th non-blank line of the block
+                i = int(np.flatnonzero(~blank)[j]) if count < len(starts) else j
+                text = bytes(view[starts[i] : ends[i]]) if nxt in texts else b""
+                found[nxt] = (line + i + 1, text)
+                nxt = next(want, None)
+            line += len(starts)
+            nonblank += count
+            carry = bytes(view[nl[-1] + 1 : n])
+    if carry:
+        one(carry)
+    return nonblank, found
 
 
 def _add_call(agg: Any, call: Any, where: str) -> None:
