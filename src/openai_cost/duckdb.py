@@ -191,11 +191,11 @@ def _usage_ok(u: str, v: str) -> str:
     characters long, a details object counting len(key) + 5 more when present; any other
     entry (a key not known, repeated, or null) makes the text longer."""
     idx = {p: i + 1 for i, p in enumerate(_PATHS)}
-    parts = [f"COALESCE(strlen({v}[{i}]), -{len(p.split('.')[-1]) + 4})" for p, i in idx.items()]
+    parts = [f"COALESCE(strlen({v}{i}), -{len(p.split('.')[-1]) + 4})" for p, i in idx.items()]
     fixed = sum(len(p.split(".")[-1]) + 4 for p in idx)
     for d in _KEYS:
         if d:
-            inner = " OR ".join(f"{v}[{i}] IS NOT NULL" for p, i in idx.items() if p.startswith(d))
+            inner = " OR ".join(f"{v}{i} IS NOT NULL" for p, i in idx.items() if p.startswith(d))
             parts.append(f"CASE WHEN {inner} THEN {len(d) + 5} ELSE 0 END")
     return f"strlen({u}) = {1 + fixed} + {' + '.join(parts)}"
 
@@ -242,15 +242,16 @@ _FIELDS = {
 
 
 def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str:
-    """Sum the common lines in SQL by (model, day, tier, batch, band); list the others.
+    """Check every line in SQL: one row per non-blank line, in file order.
 
     The body's fields come from ``response.body`` on a Batch line (one with a ``custom_id``)
-    and from the top otherwise. Rows come back with ``first``, the rank among the non-blank
-    lines of a group's first line (one row per line the default reader must read): the
-    caller turns it into a line number.
+    and from the top otherwise. A line the fast path sums has its group (model, day, tier,
+    batch, long-context band), two hashes of it (``g``, never 0, and ``h``) and its counts;
+    any other line has ``g`` = 0 (the default reader reads it). `_groups` sums them.
     """
     idx = {p: i + 1 for i, p in enumerate(_PATHS)}
     paths = ", ".join(f"'$.{p}'" for p in _PATHS)
+    cols = ", ".join(f"v[{i}] AS a{i}" for i in idx.values())  # each count once
     pd, cd = "prompt_tokens_details.", "completion_tokens_details."
     # the counts the fast path reads: whole numbers >= 0 written as digits (with created)
     used = [
@@ -267,7 +268,7 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
         pd + "cache_write_tokens",
         cd + "audio_tokens",
     ]
-    digits = f"concat(cr, {', '.join(f'v[{idx[p]}]' for p in used + zeros)})"
+    digits = f"concat(cr, {', '.join(f'a{idx[p]}' for p in used + zeros)})"
     has_custom = "custom_id IS NOT NULL"
 
     def pick(f: str) -> str:
@@ -278,7 +279,7 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
     names = ["inp", "out", "cached", "reasoning", "rejected", "accepted"]
     # a count of up to 12 digits: a sum over a batch of lines never leaves BIGINT
     nums = ", ".join(
-        f"COALESCE(TRY_CAST(v[{idx[p]}] AS BIGINT), 0) AS {n}"
+        f"COALESCE(TRY_CAST(a{idx[p]} AS BIGINT), 0) AS {n}"
         for p, n in zip(used, names, strict=True)
     )
     ok = " AND ".join(
@@ -287,42 +288,110 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
             "o = 'chat.completion'",
             "starts_with(m, '\"')",
             f"({has_custom} OR {batch_sql} OR t IS NULL OR starts_with(t, '\"'))",
-            f"v[{idx['prompt_tokens']}] IS NOT NULL",
+            f"a{idx['prompt_tokens']} IS NOT NULL",
             f"regexp_full_match({digits}, '[0-9]*')",
-            f"greatest({', '.join(f'strlen(v[{idx[p]}])' for p in used)}) <= 12",
+            f"greatest({', '.join(f'strlen(a{idx[p]})' for p in used)}) <= 12",
             f"TRY_CAST(cr AS BIGINT) <= {MAX_TIMESTAMP}",
-            *(f"(v[{idx[p]}] IS NULL OR v[{idx[p]}] = '0')" for p in zeros),
-            _usage_ok("u", "v"),
+            *(f"(a{idx[p]} IS NULL OR a{idx[p]} = '0')" for p in zeros),
+            _usage_ok("u", "a"),
         ]
     )
     return f"""
 WITH r AS (
-    SELECT ordinality AS k, {has_custom} AS is_batch, custom_id, error,
-        response.status_code AS sc,
+    SELECT {has_custom} AS is_batch, custom_id, error, response.status_code AS sc,
         {pick("object")} AS o, {pick("model")} AS m, {pick("created")} AS cr,
         {pick("service_tier")} AS t, {pick("usage")} AS u
     FROM {_read_json(path)}
 ),
-v AS (SELECT *, json_extract(u, [{paths}]) AS v FROM r),
-x AS (SELECT k, is_batch, m, cr, t, COALESCE({ok}, false) AS fast, {nums} FROM v),
+v AS (
+    SELECT *, {cols}
+    FROM (SELECT *, json_extract(u, [{paths}]) AS v FROM r)
+),
+x AS (SELECT is_batch, m, cr, t, COALESCE({ok}, false) AS fast, {nums} FROM v),
 y AS (
-    SELECT k, fast AND cached <= inp AND reasoning <= out AND rejected <= out AS fast,
+    SELECT fast AND cached <= inp AND reasoning <= out AND rejected <= out AS fast,
         is_batch, m, cr, t, inp, out, cached, reasoning, rejected, accepted
     FROM x
+),
+z AS (
+    SELECT fast,
+        CASE WHEN fast THEN m ->> '$' END AS model,
+        CASE WHEN fast THEN TRY_CAST(cr AS BIGINT) // 86400 END AS day,
+        CASE WHEN fast AND NOT (is_batch OR {batch_sql}) THEN t ->> '$' END AS tier,
+        CASE WHEN fast THEN (is_batch OR {batch_sql}) END AS batch,
+        CASE WHEN fast THEN {band} END AS band,
+        inp, out, cached, reasoning, rejected, accepted
+    FROM y
 )
-SELECT fast,
-    CASE WHEN fast THEN m ->> '$' END AS model,
-    CASE WHEN fast THEN TRY_CAST(cr AS BIGINT) // 86400 END AS day,
-    CASE WHEN fast AND NOT (is_batch OR {batch_sql}) THEN t ->> '$' END AS tier,
-    CASE WHEN fast THEN (is_batch OR {batch_sql}) END AS batch,
-    CASE WHEN fast THEN {band} END AS band,
-    count(*) AS n, min(k) AS first,
-    sum(inp) AS inp, sum(out) AS out, sum(cached) AS cached, sum(reasoning) AS reasoning,
-    sum(rejected) AS rejected, sum(accepted) AS accepted
-FROM y
-GROUP BY 1, 2, 3, 4, 5, 6, CASE WHEN fast THEN NULL ELSE k END
-ORDER BY first
+SELECT CASE WHEN fast THEN hash(model, day, tier, batch, band) | 1 ELSE 0 END AS g,
+    CASE WHEN fast THEN hash(band, batch, tier, day, model) ELSE 0 END AS h,
+    model, day, tier, batch, band, inp, out, cached, reasoning, rejected, accepted
+FROM z
 """
+
+
+_VALUES = ("inp", "out", "cached", "reasoning", "rejected", "accepted")
+_KEY = ("model", "day", "tier", "batch", "band")
+_SLICE = 1 << 17  # lines summed at once: 131072 counts of up to 12 digits fit an int64
+
+
+def _groups(con: Any, sql: str) -> list[dict[str, Any]] | None:
+    """Run `_jsonl_sql` and sum its rows (in file order) by group; None on a hash collision.
+
+    DuckDB checks every line in parallel and returns them in file order, so a line's rank
+    is its position in the result (a row number would make DuckDB read on one thread). Each
+    summed line carries a 64-bit hash of its group and a second hash of it: lines are summed
+    by the first (numpy, whole slices at once), and a group whose lines do not all share the
+    second hash means two groups met under one hash: the caller then reads the file the
+    default way. Returns the groups (with the rank of their first line) and one entry per
+    line left to the default reader, in file order.
+    """
+    import numpy as np
+
+    def ints(col: Any, dtype: Any) -> Any:  # an Arrow column without NULLs, as numpy, no copy
+        return np.frombuffer(col.buffers()[1], dtype=dtype, count=len(col), offset=col.offset * 8)
+
+    groups: dict[int, dict[str, Any]] = {}
+    others: list[dict[str, Any]] = []
+    base = 0  # lines before this slice
+    for batch in con.sql(sql).to_arrow_reader(_SLICE):
+        names = batch.schema.names
+        for lo in range(0, batch.num_rows, _SLICE):
+            rb = batch.slice(lo, _SLICE)
+            g = ints(rb.column(0), np.uint64)
+            h = ints(rb.column(1), np.uint64)
+            left = np.flatnonzero(g == 0)
+            others += [{"fast": False, "n": 1, "first": int(i) + base + 1} for i in left]
+            rows = np.flatnonzero(g) if len(left) else np.arange(len(g))
+            if len(rows):
+                order = rows[np.argsort(g[rows], kind="stable")]  # stable: first line first
+                gs = g[order]
+                starts = np.flatnonzero(np.concatenate(([True], gs[1:] != gs[:-1])))
+                ends = np.append(starts[1:], len(gs))
+                run = np.repeat(np.arange(len(starts)), ends - starts)
+                hs = h[order]
+                if not (hs == hs[starts][run]).all():
+                    return None  # two groups under one hash
+                sums = [
+                    np.add.reduceat(ints(rb.column(names.index(v)), np.int64)[order], starts)
+                    for v in _VALUES
+                ]
+                for j, (st, en) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                    code = int(gs[st])
+                    grp = groups.get(code)
+                    if grp is None:
+                        r = int(order[st])
+                        grp = {k: rb.column(names.index(k))[r].as_py() for k in _KEY}
+                        grp.update(fast=True, n=0, first=base + r + 1, h=int(hs[st]))
+                        grp.update(dict.fromkeys(_VALUES, 0))
+                        groups[code] = grp
+                    elif grp["h"] != int(hs[st]):
+                        return None  # two groups under one hash, in different slices
+                    grp["n"] += en - st
+                    for v, sv in zip(_VALUES, sums, strict=True):
+                        grp[v] += int(sv[j])
+            base += rb.num_rows
+    return sorted([*groups.values(), *others], key=lambda r: r["first"])
 
 
 def _sniff(path: str) -> str:
@@ -388,13 +457,13 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
 
     duckdb = _duckdb()
     try:
-        cur = con.execute(_jsonl_sql(path, thresholds, agg.batch))
-        cols = [d[0] for d in cur.description]
-        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        rows = _groups(con, _jsonl_sql(path, thresholds, agg.batch))
     except duckdb.Error:
         # A line DuckDB cannot read (not JSON, not an object, invalid UTF-8) or one with a
         # repeated key among those read (DuckDB would keep the first, the default reader
         # keeps the last): the default reader reads the file, problems and all.
+        return -1
+    if rows is None:
         return -1
     records = sum(r["n"] for r in rows)
     # Line numbers: "first" ranks a line among the non-blank ones. One pass over the raw
