@@ -163,12 +163,13 @@ def register(
 
 # Which lines DuckDB sums: only lines the default engine's fast path sums the same way
 # (`summary._Aggregator._fast`), never one it would read otherwise. The usage object is read as
-# JSON text, which DuckDB writes minified, numbers as they were parsed (a float keeps its ".0"
-# or exponent, a string its quotes). Each count the fast path knows is taken from it as JSON
-# text; a line is summed only when every count present is digits only (a whole number >= 0:
-# no "12", 1.5, true, 1e3 or -1) and the usage text is exactly as long as those entries
-# written out (so no other key, no repeated key, no null, nothing else). Anything else goes to
-# the default engine's reader.
+# JSON text, which DuckDB writes minified, numbers as they were parsed (a whole number as its
+# digits; a float with its ".0" or exponent; a string with its quotes). Its counts are then
+# read from that text as numbers, leniently ("12", 1.5, true and 1e3 all give a number, a
+# repeated key its first value), and the line is summed only when the text is exactly as long
+# as its entries written back from those numbers (`_usage_ok`): every lenient reading is
+# longer than the digits it gives, and so is any other or repeated key, or a null. Anything
+# else goes to the default engine's reader.
 _KEYS = {
     "": CHAT_USAGE_KEYS,
     "prompt_tokens_details": CHAT_PROMPT_DETAIL_KEYS,
@@ -183,21 +184,30 @@ _PATHS = [
 ]
 
 
-def _usage_ok(u: str, v: str) -> str:
-    """SQL: the usage text ``u`` holds only the counts of ``v`` (their JSON texts, in
-    `_PATHS` order, NULL when absent), each key once.
+def _usage_struct() -> str:
+    """The `json_transform` structure of a usage: every count of `_PATHS` as UBIGINT."""
+    top: dict[str, Any] = {}
+    for p in _PATHS:
+        level, _, key = p.rpartition(".")
+        (top.setdefault(level, {}) if level else top)[key] = "UBIGINT"
+    return json.dumps(top, separators=(",", ":"))
+
+
+def _usage_ok(u: str, s: str) -> str:
+    """SQL: the usage text ``u`` is exactly the entries of the counts read from it (``s``,
+    the struct of `_usage_struct`), each written as its digits.
 
     A minified object with entries ``"key":value`` is 1 + sum(len(key) + 4 + len(value))
-    characters long, a details object counting len(key) + 5 more when present; any other
-    entry (a key not known, repeated, or null) makes the text longer."""
-    idx = {p: i + 1 for i, p in enumerate(_PATHS)}
-    parts = [f"COALESCE(strlen({v}{i}), -{len(p.split('.')[-1]) + 4})" for p, i in idx.items()]
-    fixed = sum(len(p.split(".")[-1]) + 4 for p in idx)
+    characters long, a details object counting len(key) + 5 more when it holds a count."""
+    parts = []
+    for p in _PATHS:
+        key = p.rpartition(".")[2]
+        parts.append(f"COALESCE(strlen(CAST({s}.{p} AS VARCHAR)) + {len(key) + 4}, 0)")
     for d in _KEYS:
         if d:
-            inner = " OR ".join(f"{v}{i} IS NOT NULL" for p, i in idx.items() if p.startswith(d))
+            inner = " OR ".join(f"{s}.{p} IS NOT NULL" for p in _PATHS if p.startswith(d + "."))
             parts.append(f"CASE WHEN {inner} THEN {len(d) + 5} ELSE 0 END")
-    return f"strlen({u}) = {1 + fixed} + {' + '.join(parts)}"
+    return f"strlen({u}) = 1 + {' + '.join(parts)}"
 
 
 def _gzip(path: str) -> bool:
@@ -241,6 +251,11 @@ _FIELDS = {
 }
 
 
+_VALUES = ("inp", "out", "cached", "reasoning", "rejected", "accepted")
+_KEY = ("model", "day", "tier", "batch", "band")
+_SLICE = 1 << 17  # lines summed at once: 131072 counts of up to 12 digits fit an int64
+
+
 def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str:
     """Check every line in SQL: one row per non-blank line, in file order.
 
@@ -249,11 +264,9 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
     batch, long-context band), two hashes of it (``g``, never 0, and ``h``) and its counts;
     any other line has ``g`` = 0 (the default reader reads it). `_groups` sums them.
     """
-    idx = {p: i + 1 for i, p in enumerate(_PATHS)}
-    paths = ", ".join(f"'$.{p}'" for p in _PATHS)
-    cols = ", ".join(f"v[{i}] AS a{i}" for i in idx.values())  # each count once
     pd, cd = "prompt_tokens_details.", "completion_tokens_details."
-    # the counts the fast path reads: whole numbers >= 0 written as digits (with created)
+    # the counts the fast path reads (of up to 12 digits: the sums over a slice of lines
+    # fit an int64), and the ones it wants zero
     used = [
         "prompt_tokens",
         "completion_tokens",
@@ -268,7 +281,6 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
         pd + "cache_write_tokens",
         cd + "audio_tokens",
     ]
-    digits = f"concat(cr, {', '.join(f'a{idx[p]}' for p in used + zeros)})"
     has_custom = "custom_id IS NOT NULL"
 
     def pick(f: str) -> str:
@@ -276,24 +288,22 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
 
     batch_sql = str(batch_default).lower()
     band = " + ".join(f"(inp > {t})::INTEGER" for t in thresholds) or "0"
-    names = ["inp", "out", "cached", "reasoning", "rejected", "accepted"]
-    # a count of up to 12 digits: a sum over a batch of lines never leaves BIGINT
     nums = ", ".join(
-        f"COALESCE(TRY_CAST(a{idx[p]} AS BIGINT), 0) AS {n}"
-        for p, n in zip(used, names, strict=True)
+        f"COALESCE(TRY_CAST(s.{p} AS BIGINT), 0) AS {n}" for p, n in zip(used, _VALUES, strict=True)
     )
+    created = "TRY_CAST(cr AS UBIGINT)"  # digits only: as long as the number's own digits
     ok = " AND ".join(
         [
             f"CASE WHEN {has_custom} THEN error IS NULL AND sc = '200' ELSE true END",
             "o = 'chat.completion'",
             "starts_with(m, '\"')",
             f"({has_custom} OR {batch_sql} OR t IS NULL OR starts_with(t, '\"'))",
-            f"a{idx['prompt_tokens']} IS NOT NULL",
-            f"regexp_full_match({digits}, '[0-9]*')",
-            f"greatest({', '.join(f'strlen(a{idx[p]})' for p in used)}) <= 12",
-            f"TRY_CAST(cr AS BIGINT) <= {MAX_TIMESTAMP}",
-            *(f"(a{idx[p]} IS NULL OR a{idx[p]} = '0')" for p in zeros),
-            _usage_ok("u", "a"),
+            f"strlen(cr) = strlen(CAST({created} AS VARCHAR))",
+            f"{created} <= {MAX_TIMESTAMP}",
+            "s.prompt_tokens IS NOT NULL",
+            f"COALESCE(greatest({', '.join(f's.{p}' for p in used)}), 0) < 1000000000000",
+            *(f"COALESCE(s.{p}, 0) = 0" for p in zeros),
+            _usage_ok("u", "s"),
         ]
     )
     return f"""
@@ -303,10 +313,7 @@ WITH r AS (
         {pick("service_tier")} AS t, {pick("usage")} AS u
     FROM {_read_json(path)}
 ),
-v AS (
-    SELECT *, {cols}
-    FROM (SELECT *, json_extract(u, [{paths}]) AS v FROM r)
-),
+v AS (SELECT *, json_transform(u, '{_usage_struct()}') AS s FROM r),
 x AS (SELECT is_batch, m, cr, t, COALESCE({ok}, false) AS fast, {nums} FROM v),
 y AS (
     SELECT fast AND cached <= inp AND reasoning <= out AND rejected <= out AS fast,
@@ -328,11 +335,6 @@ SELECT CASE WHEN fast THEN hash(model, day, tier, batch, band) | 1 ELSE 0 END AS
     model, day, tier, batch, band, inp, out, cached, reasoning, rejected, accepted
 FROM z
 """
-
-
-_VALUES = ("inp", "out", "cached", "reasoning", "rejected", "accepted")
-_KEY = ("model", "day", "tier", "batch", "band")
-_SLICE = 1 << 17  # lines summed at once: 131072 counts of up to 12 digits fit an int64
 
 
 def _groups(con: Any, sql: str) -> list[dict[str, Any]] | None:
