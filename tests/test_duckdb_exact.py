@@ -253,3 +253,47 @@ def test_blank_lines_and_no_final_newline(tmp_path: Path) -> None:
     want, got = _summaries(p)
     assert got == want
     assert {q["location"] for q in want["problems"]} == {f"{p}:5", f"{p}:9"}
+
+
+def _rows_sql(*rows: tuple) -> str:
+    """Rows shaped like `_jsonl_sql`'s (g, h, the group, the six counts), in this order."""
+    cols = "g, h, model, day, tier, batch, band, inp, out, cached, reasoning, rejected, accepted"
+    values = ", ".join(
+        f"({g}::UBIGINT, {h}::UBIGINT, {'NULL' if m is None else repr(m)}::VARCHAR, "
+        "20096::BIGINT, NULL::VARCHAR, true, 0, "
+        f"{i}::BIGINT, {o}::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT, 0::BIGINT)"
+        for g, h, m, i, o in rows
+    )
+    return f"SELECT * FROM (VALUES {values}) AS t({cols})"
+
+
+@pytest.mark.parametrize("slice_", [1, 2, 1 << 17])
+def test_groups_sums_by_hash_and_refuses_a_collision(
+    monkeypatch: pytest.MonkeyPatch, slice_: int
+) -> None:
+    import duckdb
+
+    import openai_cost.duckdb as d
+
+    monkeypatch.setattr(d, "_SLICE", slice_)  # lines summed a few at a time, or all at once
+    con = duckdb.connect()
+    rows = d._groups(
+        con,
+        _rows_sql((7, 1, "a", 10, 1), (0, 0, None, 0, 0), (9, 2, "b", 5, 2), (7, 1, "a", 30, 3)),
+    )
+    assert rows is not None
+    # a's lines are the 1st and 4th (10 + 30 input, 1 + 3 output), b's the 3rd; the 2nd is
+    # left to the default reader
+    got = [
+        (r["fast"], r.get("model"), r["n"], r["first"], r.get("inp"), r.get("out")) for r in rows
+    ]
+    assert got == [
+        (True, "a", 2, 1, 40, 4),
+        (False, None, 1, 2, None, None),
+        (True, "b", 1, 3, 5, 2),
+    ]
+    # two groups under one hash (their second hashes differ), in one slice or in two
+    assert d._groups(con, _rows_sql((7, 1, "a", 10, 1), (7, 2, "b", 5, 2))) is None
+    assert (
+        d._groups(con, _rows_sql((7, 1, "a", 10, 1), (0, 0, None, 0, 0), (7, 2, "b", 5, 2))) is None
+    )

@@ -356,7 +356,9 @@ def _groups(con: Any, sql: str) -> list[dict[str, Any]] | None:
     groups: dict[int, dict[str, Any]] = {}
     others: list[dict[str, Any]] = []
     base = 0  # lines before this slice
-    for batch in con.sql(sql).to_arrow_reader(_SLICE):
+    rel = con.sql(sql)
+    read = getattr(rel, "to_arrow_reader", None) or rel.fetch_record_batch  # DuckDB < 1.4
+    for batch in read(_SLICE):
         names = batch.schema.names
         for lo in range(0, batch.num_rows, _SLICE):
             rb = batch.slice(lo, _SLICE)
