@@ -76,6 +76,13 @@ _FAST_TOP = CHAT_USAGE_KEYS
 _FAST_PD = CHAT_PROMPT_DETAIL_KEYS
 _FAST_CD = CHAT_COMPLETION_DETAIL_KEYS
 _NO_LIMIT = 1 << 62
+# the counts every text model prices (cached and reasoning fall back to input and output)
+_PLAIN = ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
+_OWN = frozenset(_COUNT_FIELDS) - {
+    *_PLAIN,
+    "rejected_prediction_tokens",
+    "accepted_prediction_tokens",
+}
 _EPOCH = date(1970, 1, 1)
 _MISSING: Any = object()
 
@@ -503,13 +510,19 @@ class _Aggregator:
             return
         u = call.usage
         image = (u.image_size, u.image_quality) if u.images else None
-        key = (model, day, tier, batch, call.endpoint, u.input_tokens > thr, image)
+        key: tuple[Any, ...] = (model, day, tier, batch, call.endpoint, u.input_tokens > thr, image)
+        counts = [getattr(u, name) for name in _COUNT_FIELDS]
+        # A call with a dimension that may have no rate (audio, images, cache writes, tools...)
+        # gets a bucket of its own per such set, so that it alone is unpriced when the rate is
+        # missing, not the plain calls it would otherwise be summed with.
+        own = tuple(n for n, v in zip(_COUNT_FIELDS, counts, strict=True) if v and n in _OWN)
+        if own or u.tool_calls or u.audio_seconds:
+            key += ((*own, *sorted(u.tool_calls or ()), "s" if u.audio_seconds else ""),)
         b = self.buckets.get(key)
         if b is None:
             b = self.buckets[key] = _new_bucket(where)
         b[0] += 1
-        for i, name in enumerate(_COUNT_FIELDS, 1):
-            v = getattr(u, name)
+        for i, v in enumerate(counts, 1):
             if v:
                 b[i] += v
         if u.audio_seconds:
@@ -543,7 +556,7 @@ class _Aggregator:
         tin = tout = tfees = Decimal(0)
         calls = 0
         for key, b in sorted(self.buckets.items(), key=_bucket_order):
-            model, day, tier, batch, endpoint, long_ctx, image = key
+            model, day, tier, batch, endpoint, long_ctx, image = key[:7]
             try:
                 usage = _usage_of(b, image)
                 mp = self._price_entry(model, day)
