@@ -297,17 +297,7 @@ class _Aggregator:
                             and (b := slot[2] if inp > slot[0] else slot[1]) is not None
                         ):
                             count += 1
-                            b[0] += 1
-                            b[1] += inp
-                            b[2] += out
-                            if cached:
-                                b[i_cached] += cached
-                            if reasoning:
-                                b[_I_REASONING] += reasoning
-                            if rejected:
-                                b[_I_REJECTED] += rejected
-                            if accepted:
-                                b[_I_ACCEPTED] += accepted
+                            _count(b, inp, out, cached, reasoning, rejected, accepted)
                             continue
             try:
                 d = loads(line)
@@ -450,17 +440,7 @@ class _Aggregator:
             if b is None:
                 b = self.buckets[key] = _new_bucket(where)
             slot[2 if long_ctx else 1] = b
-        b[0] += 1
-        b[_I_IN] += inp
-        b[_I_OUT] += out
-        if cached:
-            b[_I_CACHED] += cached
-        if reasoning:
-            b[_I_REASONING] += reasoning
-        if rejected:
-            b[_I_REJECTED] += rejected
-        if accepted:
-            b[_I_ACCEPTED] += accepted
+        _count(b, inp, out, cached, reasoning, rejected, accepted)
         return True
 
     def _general(self, obj: Any, where: Any) -> None:
@@ -627,6 +607,23 @@ def _loc(where: Any) -> str:
     if type(where) is Item or type(where) is tuple:
         return f"{where[0]}:{where[1]}"
     return str(where)
+
+
+def _count(
+    b: list[Any], inp: int, out: int, cached: int, reasoning: int, rejected: int, accepted: int
+) -> None:
+    """Add one Chat call's counts to its bucket."""
+    b[0] += 1
+    b[_I_IN] += inp
+    b[_I_OUT] += out
+    if cached:
+        b[_I_CACHED] += cached
+    if reasoning:
+        b[_I_REASONING] += reasoning
+    if rejected:
+        b[_I_REJECTED] += rejected
+    if accepted:
+        b[_I_ACCEPTED] += accepted
 
 
 def _new_bucket(where: Any) -> list[Any]:
