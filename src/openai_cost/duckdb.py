@@ -195,14 +195,16 @@ def _usage_struct() -> str:
 
 def _usage_ok(u: str, s: str) -> str:
     """SQL: the usage text ``u`` is exactly the entries of the counts read from it (``s``,
-    the struct of `_usage_struct`), each written as its digits.
+    the struct of `_usage_struct`), each written as its digits, each below 10**12.
 
     A minified object with entries ``"key":value`` is 1 + sum(len(key) + 4 + len(value))
     characters long, a details object counting len(key) + 5 more when it holds a count."""
     parts = []
     for p in _PATHS:
+        # its digits, for a count below 10**12 (a larger one counts as absent: too short)
+        digits = " ".join(f"WHEN {s}.{p} < {10**k} THEN {k}" for k in range(1, 13))
         key = p.rpartition(".")[2]
-        parts.append(f"COALESCE(strlen(CAST({s}.{p} AS VARCHAR)) + {len(key) + 4}, 0)")
+        parts.append(f"COALESCE(CASE {digits} END + {len(key) + 4}, 0)")
     for d in _KEYS:
         if d:
             inner = " OR ".join(f"{s}.{p} IS NOT NULL" for p in _PATHS if p.startswith(d + "."))
@@ -265,8 +267,8 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
     any other line has ``g`` = 0 (the default reader reads it). `_groups` sums them.
     """
     pd, cd = "prompt_tokens_details.", "completion_tokens_details."
-    # the counts the fast path reads (of up to 12 digits: the sums over a slice of lines
-    # fit an int64), and the ones it wants zero
+    # the counts the fast path reads (of up to 12 digits, by `_usage_ok`: the sums over a
+    # slice of lines fit an int64), and the ones it wants zero
     used = [
         "prompt_tokens",
         "completion_tokens",
@@ -301,7 +303,6 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
             f"strlen(cr) = strlen(CAST({created} AS VARCHAR))",
             f"{created} <= {MAX_TIMESTAMP}",
             "s.prompt_tokens IS NOT NULL",
-            f"COALESCE(greatest({', '.join(f's.{p}' for p in used)}), 0) < 1000000000000",
             *(f"COALESCE(s.{p}, 0) = 0" for p in zeros),
             _usage_ok("u", "s"),
         ]
