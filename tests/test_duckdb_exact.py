@@ -297,3 +297,23 @@ def test_groups_sums_by_hash_and_refuses_a_collision(
     assert (
         d._groups(con, _rows_sql((7, 1, "a", 10, 1), (0, 0, None, 0, 0), (7, 2, "b", 5, 2))) is None
     )
+
+
+def test_a_file_of_other_shapes_goes_to_the_default_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a bound, the lines left to the default reader are not held: it reads the file."""
+    import openai_cost.duckdb as d
+
+    monkeypatch.setattr(d, "_MAX_OTHERS", 2)
+    two = _file(tmp_path, _line(PER_LINE["string count"], True))  # two such lines: kept
+    three = tmp_path / "three.jsonl"
+    three.write_text(two.read_text() + _line(PER_LINE["string count"], False) + "\n")
+    wants = []
+    for p in (two, three):
+        want, got = _summaries(p)
+        assert got == want
+        wants.append(_summaries(p, by=BY[-1])[0])
+    assert _by_duckdb(monkeypatch, two) == wants[0]
+    with pytest.raises(AssertionError, match="default reader was asked"):
+        _by_duckdb(monkeypatch, three)

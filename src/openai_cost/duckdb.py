@@ -256,6 +256,9 @@ _FIELDS = {
 _VALUES = ("inp", "out", "cached", "reasoning", "rejected", "accepted")
 _KEY = ("model", "day", "tier", "batch", "band")
 _SLICE = 1 << 17  # lines summed at once: 131072 counts of up to 12 digits fit an int64
+# lines left to the default reader are held (their text too) until read: past this many, the
+# default reader reads the whole file instead
+_MAX_OTHERS = 100_000
 
 
 def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str:
@@ -339,7 +342,8 @@ FROM z
 
 
 def _groups(con: Any, sql: str) -> list[dict[str, Any]] | None:
-    """Run `_jsonl_sql` and sum its rows (in file order) by group; None on a hash collision.
+    """Run `_jsonl_sql` and sum its rows (in file order) by group; None when the default
+    reader should read the file instead (a hash collision, or over `_MAX_OTHERS` lines left).
 
     DuckDB checks every line in parallel and returns them in file order, so a line's rank
     is its position in the result (a row number would make DuckDB read on one thread). Each
@@ -367,6 +371,8 @@ def _groups(con: Any, sql: str) -> list[dict[str, Any]] | None:
             h = ints(rb.column(1), np.uint64)
             left = np.flatnonzero(g == 0)
             others += [{"fast": False, "n": 1, "first": int(i) + base + 1} for i in left]
+            if len(others) > _MAX_OTHERS:
+                return None  # mostly other shapes: the default reader, in constant memory
             rows = np.flatnonzero(g) if len(left) else np.arange(len(g))
             if len(rows):
                 order = rows[np.argsort(g[rows], kind="stable")]  # stable: first line first
