@@ -17,7 +17,9 @@ priced once per group; the rest (contradictory counts, other shapes, failed line
 the same query, their text fetched in one pass over the raw bytes that also counts the lines
 (numpy, no parsing) and read one by one in Python. A file DuckDB cannot read line for line as
 the default reader does (a line that is not a JSON object, a repeated key among the fields
-read, a stray carriage return...) is read by the default reader.
+read, a stray carriage return...) is read by the default reader. One difference remains:
+DuckDB's JSON parser accepts a trailing comma (``{"a": 1,}``), which the default reader
+refuses as malformed, so such a line of the common shape is summed by this engine.
 
 Needs duckdb (``pip install "openai-cost[duckdb]"``).
 """
