@@ -326,3 +326,44 @@ def test_trailing_comma(tmp_path: Path) -> None:
     want, got = _summaries(p)
     assert want["malformed"] == 2
     assert got == want
+
+
+@pytest.mark.parametrize(("block", "sub"), [(64, 16), (48, 16), (1 << 23, 1 << 16)])
+@pytest.mark.parametrize("seed", range(6))
+def test_line_index_finds_what_the_line_scan_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, sub: int, seed: int
+) -> None:
+    """The threaded index of a plain file and the one-pass scan agree on every line: number,
+    text and blank lines, with lines across blocks, longer than a block, blank at the edges."""
+    import random
+
+    import openai_cost.duckdb as d
+
+    monkeypatch.setattr(d, "_BLOCK", block)
+    monkeypatch.setattr(d, "_SUB", sub)
+    rnd = random.Random(seed)
+    pieces = ["", " ", "\t \r", "\x0c", "{}", '{"a": 1}', "x" * 100, "y" * 17, " z"]
+    lines = [
+        rnd.choice(pieces) + "{" + "k" * rnd.randrange(0, 90) + "}" * rnd.randrange(2)
+        if rnd.random() < 0.6
+        else rnd.choice(pieces)
+        for _ in range(rnd.randrange(1, 60))
+    ]
+    text = "\n".join(lines) + rnd.choice(["", "\n", "\n\n", " "])
+    p = tmp_path / "lines.jsonl"
+    p.write_text(text)
+    want_count = sum(
+        1
+        for x in text.encode().split(b"\n")[: None if not text.endswith("\n") else -1]
+        if x.strip()
+    )
+    ranks = list(range(1, want_count + 1))
+    scanned = d._scan_lines(str(p), ranks, set(ranks))
+    index = d._LineIndex(str(p))
+    index.join()
+    assert index.find(ranks, set(ranks)) == scanned
+    assert scanned[0] == want_count
+    # and each text is that line of the file, as the default reader reads it
+    with p.open("rb") as f:
+        nonblank = [(n, x) for n, x in enumerate(f, 1) if x.strip()]
+    assert [scanned[1][k] for k in ranks] == nonblank

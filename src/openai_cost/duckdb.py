@@ -469,8 +469,19 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
     from .usage._files import _orjson_loads
 
     duckdb = _duckdb()
+    # Line numbers: "first" ranks a line among the non-blank ones. One pass over the raw
+    # bytes (no parsing) finds the blank lines, the line number of each rank asked for and
+    # the text of each line left to the default reader. For a plain file the pass indexes
+    # the lines while DuckDB reads them (a thread; numpy and the reads leave the GIL), and
+    # the lines asked for are read back by offset. Both readers must see the same lines (a
+    # stray carriage return...), or the default reader reads the file.
+    index = None if _gzip(path) else _LineIndex(path)
     try:
-        rows = _groups(con, _jsonl_sql(path, thresholds, agg.batch))
+        try:
+            rows = _groups(con, _jsonl_sql(path, thresholds, agg.batch))
+        finally:
+            if index is not None:
+                index.join()
     except duckdb.Error:
         # A line DuckDB cannot read (not JSON, not an object, invalid UTF-8) or one with a
         # repeated key among those read (DuckDB would keep the first, the default reader
@@ -479,13 +490,13 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
     if rows is None:
         return -1
     records = sum(r["n"] for r in rows)
-    # Line numbers: "first" ranks a line among the non-blank ones. One pass over the raw
-    # bytes (no parsing) finds the blank lines, the line number of each rank asked for and
-    # the text of each line left to the default reader. Both readers must see the same
-    # lines (a stray carriage return...), or the default reader reads the file.
     others = {r["first"] for r in rows if not r["fast"]}
+    ranks = sorted({r["first"] for r in rows})
     try:
-        nonblank, found = _scan_lines(path, sorted({r["first"] for r in rows}), others)
+        if index is None:
+            nonblank, found = _scan_lines(path, ranks, others)
+        else:
+            nonblank, found = index.find(ranks, others)
     except (OSError, EOFError, zlib.error):
         return -1  # a cut or corrupt gzip stream: the default reader reports it
     if nonblank != records:
@@ -514,6 +525,116 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
 
 
 _BLOCK = 1 << 23
+_SUB = 1 << 16  # the index's step: a line asked for is found by reading 64 KiB around it
+
+
+class _LineIndex:
+    """Where a plain file's lines start, built by a thread (`join` waits for it).
+
+    Keeps the number of newlines up to the end of each 64 KiB of the file and the numbers of
+    its blank lines (as the default reader sees them: ``bytes.strip()`` leaves nothing), not
+    the lines; `find` then reads the few lines asked for by offset.
+    """
+
+    def __init__(self, path: str) -> None:
+        import threading
+
+        self.path = path
+        self.size = 0
+        self.newlines: Any = None  # cumulative newlines through the end of each 64 KiB
+        self.blanks: list[int] = []
+        self.last = b"\n"  # the file's last byte
+        self.lines = 0
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._build, daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+
+    def _build(self) -> None:
+        try:
+            self._scan()
+        except BaseException as e:  # raised again by find
+            self.error = e
+
+    def _scan(self) -> None:
+        import numpy as np
+
+        white = np.zeros(256, dtype=bool)
+        white[list(_WHITE)] = True
+        counts = []
+        line = 0  # lines ended so far
+        blank_start = True  # the line in progress has only whitespace so far
+        buf = bytearray(_BLOCK)
+        view = memoryview(buf)
+        with open(self.path, "rb") as f:
+            while n := f.readinto(view):
+                self.size += n
+                self.last = bytes(view[n - 1 : n])
+                a = np.frombuffer(buf, dtype=np.uint8, count=n)
+                nl = np.flatnonzero(a == 10)
+                counts.append(np.bincount(nl // _SUB, minlength=(n + _SUB - 1) // _SUB))
+                if not len(nl):
+                    blank_start = blank_start and not bytes(view[:n]).strip()
+                    continue
+                # the line that began before this block ends at its first newline
+                if blank_start and not bytes(view[: nl[0]]).strip():
+                    self.blanks.append(line + 1)
+                starts = nl[:-1] + 1  # the lines wholly inside this block
+                for c in np.flatnonzero(white[a[starts]]):  # empty, or starts with whitespace
+                    if not buf[starts[c] : nl[c + 1]].strip():
+                        self.blanks.append(line + 2 + int(c))
+                line += len(nl)
+                blank_start = not bytes(view[nl[-1] + 1 : n]).strip()
+        self.newlines = np.cumsum(np.concatenate(counts)) if counts else np.zeros(0, np.int64)
+        self.lines = line + (1 if self.size and self.last != b"\n" else 0)
+        if self.lines > line and blank_start:
+            self.blanks.append(self.lines)  # a last line without a newline, blank
+
+    def _newline(self, fd: int, j: int) -> int:
+        """The offset of the file's j-th newline (1-based)."""
+        import numpy as np
+
+        s = int(np.searchsorted(self.newlines, j))
+        before = int(self.newlines[s - 1]) if s else 0
+        data = os.pread(fd, _SUB, s * _SUB)
+        return s * _SUB + int(
+            np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)[j - before - 1]
+        )
+
+    def find(self, ranks: list[int], texts: set[int]) -> tuple[int, dict[int, tuple[int, bytes]]]:
+        """As `_scan_lines`: the non-blank lines' count, and each rank's line (and text)."""
+        from bisect import bisect_right
+
+        if self.error is not None:
+            raise self.error
+        blanks = self.blanks
+        found: dict[int, tuple[int, bytes]] = {}
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            for k in ranks:
+                line = k  # the k-th non-blank line: k plus the blank lines up to it
+                while (m := k + bisect_right(blanks, line)) != line:
+                    line = m
+                text = b""
+                if k in texts:
+                    at = 0 if line == 1 else self._newline(fd, line - 1) + 1
+                    parts = []
+                    while chunk := os.pread(fd, _SUB, at):
+                        cut = chunk.find(b"\n")
+                        if cut >= 0:
+                            parts.append(chunk[: cut + 1])
+                            break
+                        parts.append(chunk)
+                        at += len(chunk)
+                    text = b"".join(parts)
+                found[k] = (line, text)
+        finally:
+            os.close(fd)
+        return self.lines - len(blanks), found
+
+
 _WHITE = b" \t\n\r\x0b\x0c"  # what bytes.strip() strips: the default reader's blank lines
 
 
