@@ -9,13 +9,14 @@ the default engine, so the totals, groups and problems are the default engine's.
 
 How a JSON Lines file is read: DuckDB's parallel ``read_json`` is told the few fields a line
 is priced from, as text (``JSON`` columns where the type matters: never cast), and the usage
-object's counts are taken from its text with one ``json_extract``. A line is summed in SQL only
+object's counts are read from its text with one ``json_transform``. A line is summed only
 when it is a Chat Completions body (alone or in a 200 Batch output line) that the default
 engine's own fast path sums the same way: usage keys, counts and details checked on the text
-(see `_usage_ok`). Such lines are grouped by (model, day, tier, batch, long-context band) and
-priced once per group; the rest (contradictory counts, other shapes, failed lines) are found by
-the same query, their text fetched in one pass over the raw bytes that also counts the lines
-(numpy, no parsing) and read one by one in Python. A file DuckDB cannot read line for line as
+(see `_usage_ok`). DuckDB returns every line in file order; such lines are summed by (model,
+day, tier, batch, long-context band) with numpy and priced once per group; the rest
+(contradictory counts, other shapes, failed lines) have their text read back through an index
+of the file's lines (built by a thread with numpy while DuckDB reads; no parsing) and go one
+by one through the default engine's aggregator. A file DuckDB cannot read line for line as
 the default reader does (a line that is not a JSON object, a repeated key among the fields
 read, a stray carriage return...) is read by the default reader. One difference remains:
 DuckDB's JSON parser accepts a trailing comma (``{"a": 1,}``), which the default reader
