@@ -3,9 +3,9 @@ for ``analyze``.
 
 `register` puts the price and alias tables and an ``openai_cost_price(...)`` function into a
 user's own connection. `summarize_files` is ``openai-cost analyze --engine duckdb``: DuckDB
-reads the files (JSON Lines, ``.gz``, Parquet usage tables) and sums the common record shape in
-SQL, one parse per line; every other line goes, in file order, through the same aggregator as
-the default engine, so the totals, groups and problems are the default engine's.
+reads the files (JSON Lines, ``.gz``, Parquet usage tables) and checks the common record shape
+in SQL; every other line goes, in file order, through the same aggregator as the default
+engine, so the totals, groups and problems are the default engine's.
 
 How a JSON Lines file is read: DuckDB's parallel ``read_json`` is told the few fields a line
 is priced from, as text (``JSON`` columns where the type matters: never cast), and the usage
