@@ -282,15 +282,13 @@ def test_groups_sums_by_hash_and_refuses_a_collision(
         _rows_sql((7, 1, "a", 10, 1), (0, 0, None, 0, 0), (9, 2, "b", 5, 2), (7, 1, "a", 30, 3)),
     )
     assert rows is not None
-    # a's lines are the 1st and 4th (10 + 30 input, 1 + 3 output), b's the 3rd; the 2nd is
-    # left to the default reader
-    got = [
-        (r["fast"], r.get("model"), r["n"], r["first"], r.get("inp"), r.get("out")) for r in rows
-    ]
+    # group 7's lines are the 1st and 4th (10 + 30 input, 1 + 3 output), group 9's the 3rd;
+    # the 2nd is left to the default reader
+    got = [(r["fast"], r.get("g"), r["n"], r["first"], r.get("inp"), r.get("out")) for r in rows]
     assert got == [
-        (True, "a", 2, 1, 40, 4),
+        (True, 7, 2, 1, 40, 4),
         (False, None, 1, 2, None, None),
-        (True, "b", 1, 3, 5, 2),
+        (True, 9, 1, 3, 5, 2),
     ]
     # two groups under one hash (their second hashes differ), in one slice or in two
     assert d._groups(con, _rows_sql((7, 1, "a", 10, 1), (7, 2, "b", 5, 2))) is None

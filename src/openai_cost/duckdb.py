@@ -268,9 +268,10 @@ def _jsonl_sql(path: str, thresholds: Sequence[int], batch_default: bool) -> str
     """Check every line in SQL: one row per non-blank line, in file order.
 
     The body's fields come from ``response.body`` on a Batch line (one with a ``custom_id``)
-    and from the top otherwise. A line the fast path sums has its group (model, day, tier,
-    batch, long-context band), two hashes of it (``g``, never 0, and ``h``) and its counts;
-    any other line has ``g`` = 0 (the default reader reads it). `_groups` sums them.
+    and from the top otherwise. A line the fast path sums has two hashes of its group (model,
+    day, tier, batch, long-context band: ``g``, never 0, and ``h``; `_key` reads the group
+    from the group's first line and checks it against both) and its counts; any other line has
+    ``g`` = 0 (the default reader reads it). `_groups` sums them.
     """
     pd, cd = "prompt_tokens_details.", "completion_tokens_details."
     # the counts the fast path reads (of up to 12 digits, by `_usage_ok`: the sums over a
@@ -339,7 +340,7 @@ z AS (
 )
 SELECT CASE WHEN fast THEN hash(model, day, tier, batch, band) | 1 ELSE 0 END AS g,
     CASE WHEN fast THEN hash(band, batch, tier, day, model) ELSE 0 END AS h,
-    model, day, tier, batch, band, inp, out, cached, reasoning, rejected, accepted
+    inp, out, cached, reasoning, rejected, accepted
 FROM z
 """
 
@@ -395,8 +396,8 @@ def _groups(con: Any, sql: str) -> list[dict[str, Any]] | None:
                     grp = groups.get(code)
                     if grp is None:
                         r = int(order[st])
-                        grp = {k: rb.column(names.index(k))[r].as_py() for k in _KEY}
-                        grp.update(fast=True, n=0, first=base + r + 1, h=int(hs[st]))
+                        grp = {"g": code, "h": int(hs[st]), "fast": True, "n": 0}
+                        grp["first"] = base + r + 1
                         grp.update(dict.fromkeys(_VALUES, 0))
                         groups[code] = grp
                     elif grp["h"] != int(hs[st]):
@@ -464,6 +465,34 @@ def _add_fast_group(agg: Any, row: dict[str, Any], where: str, thresholds: list[
     b[s._I_ACCEPTED] += row["accepted"]
 
 
+def _key(con: Any, row: dict[str, Any], obj: Any, batch: bool, thresholds: list[int]) -> bool:
+    """Put a group's (model, day, tier, batch, band) into ``row``, read from its first line
+    (parsed), as `_jsonl_sql` reads it; False unless DuckDB hashes it to the group's hashes."""
+    try:
+        is_batch = obj.get("custom_id") is not None  # a JSON null reads as NULL in DuckDB
+        body = obj["response"]["body"] if is_batch else obj
+        batch = is_batch or batch
+        inp = body["usage"]["prompt_tokens"]
+        key = (
+            body["model"],
+            body["created"] // 86400,
+            None if batch else body.get("service_tier"),
+            batch,
+            sum(inp > t for t in thresholds),
+        )
+    except (AttributeError, KeyError, TypeError):
+        return False
+    got = con.execute(
+        "SELECT hash($1::VARCHAR, $2::BIGINT, $3::VARCHAR, $4::BOOLEAN, $5::INTEGER) | 1, "
+        "hash($5::INTEGER, $4::BOOLEAN, $3::VARCHAR, $2::BIGINT, $1::VARCHAR)",
+        list(key),
+    ).fetchall()  # all: the connection reads the next file next
+    if (int(got[0][0]), int(got[0][1])) != (row["g"], row["h"]):
+        return False
+    row.update(zip(_KEY, key, strict=True))
+    return True
+
+
 def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
     """Read one JSON Lines file; -1 when DuckDB cannot (the default reader then does)."""
     from .summary import Item
@@ -491,18 +520,20 @@ def _read_jsonl(con: Any, agg: Any, path: str, thresholds: list[int]) -> int:
     if rows is None:
         return -1
     records = sum(r["n"] for r in rows)
-    others = {r["first"] for r in rows if not r["fast"]}
     ranks = sorted({r["first"] for r in rows})
     try:
         if index is None:
-            nonblank, found = _scan_lines(path, ranks, others)
+            nonblank, found = _scan_lines(path, ranks, set(ranks))
         else:
-            nonblank, found = index.find(ranks, others)
+            nonblank, found = index.find(ranks, set(ranks))
     except (OSError, EOFError, zlib.error):
         return -1  # a cut or corrupt gzip stream: the default reader reports it
     if nonblank != records:
         return -1
     fast_loads = _orjson_loads()
+    for r in rows:
+        if r["fast"] and not _key(con, r, fast_loads(found[r["first"]][1]), agg.batch, thresholds):
+            return -1  # the first line does not give the group DuckDB hashed
     # the groups and the other lines, in file order (as the default engine meets them)
     for r in rows:  # already in file order
         line, text = found[r["first"]]
