@@ -843,6 +843,7 @@ def summarize_files(
     )
     duckdb = _duckdb()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # not its bar on analyze's terminal
     records = 0
     try:
         for f in files:
