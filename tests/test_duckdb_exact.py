@@ -335,7 +335,7 @@ def test_line_index_finds_what_the_line_scan_finds(
     text and blank lines, with lines across blocks, longer than a block, blank at the edges."""
     import random
 
-    import openai_cost.duckdb as d
+    import openai_cost._lines as d
 
     monkeypatch.setattr(d, "_BLOCK", block)
     monkeypatch.setattr(d, "_SUB", sub)
@@ -356,8 +356,8 @@ def test_line_index_finds_what_the_line_scan_finds(
         if x.strip()
     )
     ranks = list(range(1, want_count + 1))
-    scanned = d._scan_lines(str(p), ranks, set(ranks))
-    index = d._LineIndex(str(p))
+    scanned = d.scan_lines(str(p), ranks, set(ranks))
+    index = d.LineIndex(str(p))
     index.join()
     assert index.find(ranks, set(ranks)) == scanned
     assert scanned[0] == want_count

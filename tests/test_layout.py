@@ -16,7 +16,7 @@ PKG = SRC / "openai_cost"
 
 # Lower layers first: a module may import its own layer or any layer below it.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "types", "config", "_encodings", "_images", "_exit", "_limits"}),
+    frozenset({"errors", "types", "config", "_encodings", "_images", "_exit", "_limits", "_lines"}),
     frozenset({"_price_file", "catalog", "pricing", "updates"}),
     frozenset({"usage"}),
     frozenset({"_api", "tokens", "summary", "_totals"}),
