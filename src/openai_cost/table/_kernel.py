@@ -42,7 +42,7 @@ from ..types import (
 from ..types import (
     _PLAN as _TREE_PLAN,
 )
-from ._arrow import require_pyarrow
+from ._arrow import require_numpy, require_pyarrow
 from ._catalog import PRICE_SCALE
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ class _Group:
     __slots__ = (
         "audio",
         "chars",
+        "idx",
         "image",
         "model",
         "plans",
@@ -113,6 +114,7 @@ class _Group:
     )
 
     def __init__(self) -> None:
+        self.idx = -1  # row in the kernel's rate tables, once registered
         self.reason: str | None = None
         self.model: str | None = None
         self.since: date | None = None
@@ -257,8 +259,71 @@ class _Overflow(Exception):
     pass
 
 
+_DAY_SPAN = 1 << 16  # a batch's days within this span are coded by offset, without hashing
+_CODE_LIMIT = 1 << 62  # combined group codes stay below this (compacted when they would not)
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+class _Tables:
+    """What the kernel takes by group or plan id: every registered group's columns.
+
+    Built once per registry size (so once per run when the batches bring no new group): the
+    resolved model, price date, reasons, long-context threshold, and for every bucket and fee
+    its rate in units of 1e-12 USD by plan id (``2 * group + long context``), with the errors
+    as Python lists made into Arrow arrays only when a row needs one.
+    """
+
+    __slots__ = (
+        "buckets",
+        "fees",
+        "image",
+        "plan_reasons",
+        "reasons",
+        "resolved",
+        "since",
+        "size",
+        "thresholds",
+    )
+
+    def __init__(self, pa: Any, groups: list[_Group]) -> None:
+        def some(values: list[Any], typ: Any) -> Any:
+            return pa.array(values, typ) if any(v is not None for v in values) else None
+
+        self.size = len(groups)
+        self.resolved = pa.array([g.model for g in groups], pa.string())
+        self.since = pa.array([g.since for g in groups], pa.date32())
+        self.reasons = some([g.reason for g in groups], pa.string())
+        self.thresholds = some([g.threshold for g in groups], pa.int64())
+        plans = [p for g in groups for p in g.plans]
+        self.plan_reasons = some([p.reason for p in plans], pa.string())
+        self.buckets: dict[str, tuple[Any, list[str | None]]] = {}
+        for key in _BUCKETS:
+            cells = [p.buckets.get(key, (None, None)) for p in plans]
+            self.buckets[key] = (pa.array([u for u, _ in cells], pa.int64()), [e for _, e in cells])
+        # fees do not depend on the long-context side: the same cell on both plans
+        self.fees: dict[str, tuple[Any, list[str | None], list[str | None]]] = {}
+        per_group: dict[str, list[tuple[int | None, str | None, str | None]]] = {
+            "characters": [g.chars for g in groups],
+            "audio_seconds": [g.audio for g in groups],
+        }
+        for tool in TOOL_COLUMNS:
+            per_group[tool] = [g.tools.get(tool, (None, None, None)) for g in groups]
+        for name, fee_cells in per_group.items():
+            doubled = [cell for cell in fee_cells for _ in (0, 1)]
+            self.fees[name] = (
+                pa.array([x[0] for x in doubled], pa.int64()),
+                [x[1] for x in doubled],
+                [x[2] for x in doubled],
+            )
+        images = [cell for g in groups for cell in (g.image, g.image)]
+        self.image = (pa.array([x[0] for x in images], pa.int64()), [x[1] for x in images])
+
+
 class Kernel:
     """Prices record batches; remembers resolved groups across the batches of one run.
+
+    Every distinct (model, day, tier, batch, image key) is resolved once per kernel, and the
+    rate columns of all groups seen so far are built once and reused by every later batch.
 
     Args:
         model, at, tier, batch: names of the key columns (see `price`).
@@ -277,6 +342,7 @@ class Kernel:
         today: date | None = None,
     ) -> None:
         self.pa, self.pc = require_pyarrow()
+        self.np = require_numpy()
         self.model_col = model
         self.at_col = at
         self.tier_col = tier
@@ -285,6 +351,10 @@ class Kernel:
         self.today = today if today is not None else to_date(None)
         self.groups: dict[tuple[Any, ...], _Group] = {}
         self.shared: dict[tuple[Any, ...], tuple[Any, _Group]] = {}
+        # every distinct resolution, by its index in the rate tables; failures by their reason
+        self._registry: list[_Group] = []
+        self._by_reason: dict[str, _Group] = {}
+        self._tables: _Tables | None = None
         pa = self.pa
         self.money = pa.decimal128(38, PRICE_SCALE)
 
@@ -311,47 +381,184 @@ class Kernel:
         t = col.type
         if not (pa.types.is_integer(t) or pa.types.is_null(t)):
             raise TypeError(f"usage column {name!r} must hold whole numbers, got {t}")
-        col = col.cast(pa.int64())
+        if t != pa.int64():
+            col = col.cast(pa.int64())
         return pc.fill_null(col, 0) if col.null_count else col
 
+    def _floor_div(self, v: Any, per: int) -> Any:
+        """``v // per`` (floor, as Python divides) of an int64 array; nulls stay null."""
+        pa, pc = self.pa, self.pc
+        q = pc.divide(v, per)  # truncates toward zero
+        lo = pc.min(v).as_py()
+        if lo is not None and lo < 0:
+            below = pc.and_(pc.less(v, 0), pc.not_equal(pc.multiply(q, per), v))
+            q = pc.subtract(q, pc.fill_null(below, False).cast(pa.int64()))
+        return q
+
     def _days(self, rb: Any) -> Any:
-        """Days since 1970-01-01 (UTC) of the ``at`` column; undated rows: today."""
+        """Days since 1970-01-01 (UTC) of the ``at`` column, int64; undated rows: today."""
         pa, pc = self.pa, self.pc
         n = rb.num_rows
         today = (self.today - _EPOCH).days
         i = rb.schema.get_field_index(self.at_col)
         if i < 0:
-            return pa.array([today] * n, pa.int32()) if n else pa.array([], pa.int32())
+            return pc.fill_null(pa.nulls(n, pa.int64()), today)
         col = rb.column(i)
         t = col.type
-        if pa.types.is_timestamp(t) or pa.types.is_date(t):
-            days = col.cast(pa.date32()).cast(pa.int32())
+        if pa.types.is_timestamp(t):
+            # the instant's UTC day, as `to_date` takes it (a zone only changes how it is shown)
+            days = self._floor_div(col.view(pa.int64()), _PER_DAY[t.unit])
+        elif pa.types.is_date(t):
+            days = col.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
         elif pa.types.is_string(t) or pa.types.is_large_string(t):
             short = pc.equal(pc.utf8_length(col), 10)
             as_date = pc.cast(pc.if_else(short, col, None), pa.date32())
             as_ts = pc.cast(
                 pc.cast(pc.if_else(short, None, col), pa.timestamp("us", tz="UTC")), pa.date32()
             )
-            days = pc.coalesce(as_date, as_ts).cast(pa.int32())
+            days = pc.coalesce(as_date, as_ts).cast(pa.int32()).cast(pa.int64())
         elif pa.types.is_integer(t):  # epoch seconds, as the API's `created`
-            days = pc.divide(col.cast(pa.int64()), 86400).cast(pa.int32())
+            days = self._floor_div(col.cast(pa.int64()), _PER_DAY["s"])
         else:
             raise TypeError(
                 f"column {self.at_col!r} must be a timestamp, date, ISO string or epoch "
                 f"seconds, got {t}"
             )
-        return pc.fill_null(days, today)
+        return pc.fill_null(days, today) if days.null_count else days
 
     def _encode(self, arr: Any) -> tuple[Any, list[Any]]:
-        """(int64 codes, values) with nulls as their own last code."""
+        """(integer codes, values) with nulls as their own last code; strings as text."""
         pa, pc = self.pa, self.pc
-        enc = pc.dictionary_encode(arr)
-        values = enc.dictionary.to_pylist()
-        codes = enc.indices.cast(pa.int64())
+        if pa.types.is_dictionary(arr.type):  # already encoded (Parquet, DuckDB): no hashing
+            values = arr.dictionary.cast(pa.string()).to_pylist()
+            codes = arr.indices
+        else:
+            if not pa.types.is_string(arr.type):
+                arr = arr.cast(pa.string())
+            enc = pc.dictionary_encode(arr)
+            values = enc.dictionary.to_pylist()
+            codes = enc.indices
         if codes.null_count:
             codes = pc.fill_null(codes, len(values))
             values.append(None)
         return codes, values
+
+    def _day_codes(self, days: Any) -> tuple[Any, list[int]]:
+        """(int64 codes, day numbers): the offset from the first day when the batch spans
+        less than `_DAY_SPAN` days (no hashing), else dictionary codes."""
+        pc = self.pc
+        mm = pc.min_max(days)
+        lo, hi = mm["min"].as_py(), mm["max"].as_py()
+        if lo is None:
+            return days, []
+        if hi - lo < _DAY_SPAN:
+            return pc.subtract(days, lo), list(range(lo, hi + 1))
+        return self._encode_ints(days)
+
+    def _encode_ints(self, arr: Any) -> tuple[Any, list[Any]]:
+        pa, pc = self.pa, self.pc
+        enc = pc.dictionary_encode(arr)
+        return enc.indices.cast(pa.int64()), enc.dictionary.to_pylist()
+
+    def _register(self, g: _Group) -> int:
+        """The index of ``g``'s resolution in the rate tables (added when new)."""
+        if g.idx < 0:
+            twin = self._by_reason.get(g.reason) if g.reason is not None else None
+            if twin is not None:  # one row in the tables per failure message
+                g.idx = twin.idx
+            else:
+                g.idx = len(self._registry)
+                self._registry.append(g)
+                if g.reason is not None:
+                    self._by_reason[g.reason] = g
+        return g.idx
+
+    def _group_ids(self, keys: list[tuple[Any, list[Any]]], n: int) -> tuple[Any, bool]:
+        """Each row's index in the rate tables, from its key columns' (codes, values), and
+        whether every row's model name is the one its resolution gives.
+
+        The codes are combined into one integer per row (in place, in numpy) and
+        dictionary-encoded once; each distinct combination is decoded (vectorised) into its
+        key and resolved once per kernel. A key with one value (codes None) costs nothing.
+        """
+        pa, pc, np = self.pa, self.pc, self.np
+        code: Any = None
+        space = 1
+        ops: list[tuple[str, Any]] = []  # how to decode a combined code, in building order
+        for codes, values in keys:
+            size = len(values)
+            if codes is not None and size > 1:
+                c = codes.to_numpy(zero_copy_only=False)
+                if code is None:
+                    code, space = c.astype(np.int64), size
+                else:
+                    if space * size >= _CODE_LIMIT:  # compact the codes so far first
+                        enc = pc.dictionary_encode(pa.array(code))
+                        ops.append(("dict", enc.dictionary.to_numpy()))
+                        code = enc.indices.to_numpy().astype(np.int64)
+                        space = len(enc.dictionary)
+                    code *= size
+                    code += c
+                    space *= size
+            ops.append(("key", size))
+        if code is None:
+            code = np.zeros(n, dtype=np.int64)
+        code = pa.array(code)
+        enc = pc.dictionary_encode(code)
+        u = np.asarray(enc.dictionary.to_numpy(), dtype=np.int64)
+        parts: list[Any] = []
+        for op, arg in reversed(ops):
+            if op == "key":
+                parts.append(u % arg)
+                u = u // arg
+            else:
+                u = arg[u]
+        parts.reverse()
+        columns = [
+            [values[i] for i in idx.tolist()] for (_, values), idx in zip(keys, parts, strict=True)
+        ]
+        groups = self.groups
+        index: list[int] = []
+        decoded = list(zip(*columns, strict=True))
+        for gkey in decoded:
+            g = groups.get(gkey)
+            if g is None:
+                m, d, t, b, ik = gkey
+                g = groups[gkey] = _resolve(
+                    self.cat, m, _EPOCH + timedelta(days=d), t, b, ik, self.shared
+                )
+            index.append(g.idx if g.idx >= 0 else self._register(g))
+        registry = self._registry
+        as_given = all(
+            registry[i].model == key[0] and key[0] is not None
+            for i, key in zip(index, decoded, strict=True)
+        )
+        return pc.take(pa.array(index, pa.int32()), enc.indices), as_given
+
+    def _table(self) -> _Tables:
+        t = self._tables
+        if t is None or t.size != len(self._registry):
+            t = self._tables = _Tables(self.pa, self._registry)
+        return t
+
+    def _money(self, units: Any, valid: Any, n: int) -> Any:
+        """int64 units of 1e-12 USD -> ``decimal128(38, 12)``, null where ``valid`` is not set.
+
+        Written straight into the decimal's 16-byte little-endian words (the int64 and its
+        sign), which is several times faster than Arrow's cast.
+        """
+        pa, np = self.pa, self.np
+        buf = pa.allocate_buffer(16 * n)  # from Arrow's pool, reused batch after batch
+        words = np.frombuffer(buf, dtype=np.int64).reshape(n, 2)
+        if units is None:
+            words[:] = 0
+        else:
+            x = np.frombuffer(units.buffers()[1], dtype=np.int64, count=n, offset=units.offset * 8)
+            words[:, 0] = x
+            words[:, 1] = 0
+            if n and x.min() < 0:
+                words[:, 1] = x >> 63
+        return pa.Array.from_buffers(self.money, n, [valid, buf])
 
     # ------------------------------------------------------------------ pricing
     def price_batch(self, rb: Any) -> Any:
@@ -379,7 +586,8 @@ class Kernel:
         def put(mask: Any, msg: Any) -> None:
             """Give rows in ``mask`` without a reason yet ``msg`` (built only if needed)."""
             nonlocal reason
-            mask = pc.and_kleene(mask, pc.is_null(reason))
+            if reason.null_count != n:
+                mask = pc.and_kleene(mask, pc.is_null(reason))
             if pc.any(mask).as_py():
                 reason = pc.if_else(mask, msg() if callable(msg) else msg, reason)
 
@@ -388,10 +596,14 @@ class Kernel:
                 *[p if not isinstance(p, str) else pa.scalar(p) for p in parts], ""
             )
 
+        def negative(c: Any) -> bool:
+            low = pc.min(c).as_py()
+            return low is not None and low < 0
+
         # ---- 1. the usage, checked as Usage checks it
         for name in USAGE_COUNT_FIELDS:
             c = counts[name]
-            if c is not None:
+            if c is not None and negative(c):
                 put(
                     pc.less(c, 0),
                     lambda c=c, name=name: text(f"{name} must be >= 0, got ", c.cast(pa.string())),
@@ -419,7 +631,7 @@ class Kernel:
             seconds_ms = ms.view(pa.decimal128(38, 0)).cast(pa.int64())
         for tool in TOOL_COLUMNS:
             c = tools[tool]
-            if c is not None:
+            if c is not None and negative(c):
                 put(
                     pc.less(c, 0),
                     lambda c=c, tool=tool: text(
@@ -428,13 +640,6 @@ class Kernel:
                 )
 
         zero = pa.scalar(0, pa.int64())
-
-        def add(*xs: Any) -> Any:
-            out = None
-            for x in xs:
-                if x is not None:
-                    out = x if out is None else pc.add(out, x)
-            return out
 
         def sub(a: Any, *xs: Any) -> Any:
             out = a
@@ -457,7 +662,7 @@ class Kernel:
             excl[key] = sub(c[field_], *(excl[k] for k in inside))
         for whole, members in _SUM_CHECKS:
             x = excl[_FIELD_KEY[whole]]
-            if x is None:
+            if x is None or not negative(x):
                 continue
             w = c[whole]
             put(
@@ -487,76 +692,45 @@ class Kernel:
             )
             image_key = pc.if_else(has, key, pa.scalar(None, pa.string()))
 
-        # ---- 2. one resolution per distinct group
-        model_codes, models = self._encode(rb.column(names.index(self.model_col)).cast(pa.string()))
-        day_codes, days = self._encode(self._days(rb))
+        # ---- 2. one resolution per distinct group, one row of the rate tables per resolution
+        model_col = rb.column(names.index(self.model_col))
+        constant: tuple[Any, list[Any]] = (None, [None])
         ti = rb.schema.get_field_index(self.tier_col)
-        tier_codes, tiers = (
-            self._encode(rb.column(ti).cast(pa.string())) if ti >= 0 else (None, [None])
-        )
         bi = rb.schema.get_field_index(self.batch_col)
-        batch_codes = None
-        if bi >= 0:
-            batch_codes = pc.fill_null(rb.column(bi).cast(pa.bool_()), False).cast(pa.int64())
-        img_codes, img_keys = self._encode(image_key) if image_key is not None else (None, [None])
-        code = model_codes
-        for codes, size_ in (
-            (day_codes, len(days)),
-            (tier_codes, len(tiers)),
-            (batch_codes, 2),
-            (img_codes, len(img_keys)),
-        ):
-            code = pc.multiply(code, size_)
-            if codes is not None:
-                code = pc.add(code, codes)
-        uniq = pc.unique(code)
-        gid = pc.index_in(code, value_set=uniq).cast(pa.int64())
-        groups: list[_Group] = []
-        for v in uniq.to_pylist():
-            v, ik = divmod(v, len(img_keys))
-            v, b = divmod(v, 2)
-            v, t = divmod(v, len(tiers))
-            m, d = divmod(v, len(days))
-            gkey = (models[m], days[d], tiers[t], bool(b), img_keys[ik])
-            g = self.groups.get(gkey)
-            if g is None:
-                g = self.groups[gkey] = _resolve(
-                    self.cat,
-                    models[m],
-                    _EPOCH + timedelta(days=days[d]),
-                    tiers[t],
-                    bool(b),
-                    img_keys[ik],
-                    self.shared,
-                )
-            groups.append(g)
-        # distinct keys often share one resolution (aliases, days of one period): index those
-        index: dict[int, int] = {}
-        distinct: list[_Group] = []
-        for g in groups:
-            if id(g) not in index:
-                index[id(g)] = len(distinct)
-                distinct.append(g)
-        gid = pc.take(pa.array([index[id(g)] for g in groups], pa.int64()), gid)
-        groups = distinct
-
-        resolved = pc.take(pa.array([g.model for g in groups], pa.string()), gid)
-        since = pc.take(pa.array([g.since for g in groups], pa.date32()), gid)
-        group_reasons = [g.reason for g in groups]
-        if any(r is not None for r in group_reasons):
-            put(pc.is_valid(gid), pc.take(pa.array(group_reasons, pa.string()), gid))
+        keys = [
+            self._encode(model_col),
+            self._day_codes(self._days(rb)),
+            self._encode(rb.column(ti)) if ti >= 0 else constant,
+            (
+                (pc.fill_null(rb.column(bi).cast(pa.bool_()), False), [False, True])
+                if bi >= 0
+                else (None, [False])
+            ),
+            self._encode(image_key) if image_key is not None else constant,
+        ]
+        gid, as_given = self._group_ids(keys, n) if n else (pa.array([], pa.int32()), False)
+        tables = self._table()
+        if as_given and pa.types.is_string(model_col.type):
+            resolved = model_col  # every name is the catalog's own: no copy
+        else:
+            resolved = pc.take(tables.resolved, gid)
+        since = pc.take(tables.since, gid)
+        if tables.reasons is not None:
+            why = pc.take(tables.reasons, gid)
+            if why.null_count != n:
+                put(pc.is_valid(why), why)
 
         # long context: input strictly above the group's threshold
-        plan_id = pc.multiply(gid, 2)
-        thresholds = [g.threshold for g in groups]
-        if i_tok is not None and any(t is not None for t in thresholds):
-            thr = pc.take(pa.array(thresholds, pa.int64()), gid)
-            long_ctx = pc.fill_null(pc.greater(i_tok, thr), False)
-            plan_id = pc.add(plan_id, long_ctx.cast(pa.int64()))
-        plans = [p for g in groups for p in g.plans]
-        plan_reasons = [p.reason for p in plans]
-        if any(r is not None for r in plan_reasons):
-            put(pc.is_valid(plan_id), pc.take(pa.array(plan_reasons, pa.string()), plan_id))
+        plan_id = pc.multiply(gid.cast(pa.int64()), 2)
+        if i_tok is not None and tables.thresholds is not None:
+            thr = pc.take(tables.thresholds, gid)
+            if thr.null_count != n:
+                long_ctx = pc.fill_null(pc.greater(i_tok, thr), False)
+                plan_id = pc.add(plan_id, long_ctx.cast(pa.int64()))
+        if tables.plan_reasons is not None:
+            why = pc.take(tables.plan_reasons, plan_id)
+            if why.null_count != n:
+                put(pc.is_valid(why), why)
 
         # ---- 3. exclusive buckets x rates, in pricing order
         if wide:
@@ -584,87 +758,79 @@ class Kernel:
                 except pa.ArrowInvalid as e:
                     raise _Overflow from e
 
-        def priced(count: Any, rates: list[int | None], errors: Any) -> Any:
+        def priced(count: Any, rates: Any, errors: Any) -> Any:
             """count x rate by plan; rows with a count and no rate get the error."""
-            rate_arr = pa.array(rates, pa.int64())
-            rate = pc.take(rate_arr, plan_id)
-            if rate_arr.null_count:
+            rate = pc.take(rates, plan_id)
+            if rate.null_count:
                 put(pc.and_(pc.is_null(rate), pc.not_equal(count, 0)), errors)
                 rate = pc.fill_null(rate, 0)
             return mul(count, rate)
+
+        def listed(values: list[str | None]) -> Any:
+            return pc.take(pa.array(values, pa.string()), plan_id)
 
         totals: dict[str, Any] = {"input": None, "output": None, "fees": None}
         for key in _BUCKETS:
             count = buckets[key]
             if count is None:
                 continue
-            cells = [p.buckets.get(key, (None, None)) for p in plans]
-            amount = priced(
-                count,
-                [u for u, _ in cells],
-                lambda cells=cells: pc.take(pa.array([e for _, e in cells], pa.string()), plan_id),
-            )
+            rates, errs = tables.buckets[key]
+            amount = priced(count, rates, lambda errs=errs: listed(errs))
             side = "input" if key in _INPUT_BUCKETS else "output"
             totals[side] = acc(totals[side], amount)
 
-        def fee(
-            count: Any, per_group: list[tuple[int | None, str | None, str | None]], shown: Any
-        ) -> Any:
-            # fees do not depend on the long-context side: the same cell on both plans
-            doubled = [cell for cell in per_group for _ in (0, 1)]
+        def fee(count: Any, name: str, shown: Any) -> Any:
+            rates, pre, post = tables.fees[name]
 
             def errors() -> Any:
-                pre = pc.take(pa.array([x[1] for x in doubled], pa.string()), plan_id)
-                post = pc.take(pa.array([x[2] for x in doubled], pa.string()), plan_id)
-                return pc.coalesce(text(pre, shown, post), pre)
+                head = listed(pre)
+                return pc.coalesce(text(head, shown, listed(post)), head)
 
-            return priced(count, [x[0] for x in doubled], errors)
+            return priced(count, rates, errors)
 
         chars = c["characters"]
         if chars is not None:
-            totals["fees"] = acc(
-                totals["fees"], fee(chars, [g.chars for g in groups], chars.cast(pa.string()))
-            )
+            totals["fees"] = acc(totals["fees"], fee(chars, "characters", chars.cast(pa.string())))
         if seconds_ms is not None:
             # the rate per millisecond (per minute / 60 000) is exact, else the group has a reason
-            amount = fee(seconds_ms, [g.audio for g in groups], secs_txt)
-            totals["fees"] = acc(totals["fees"], amount)
+            totals["fees"] = acc(totals["fees"], fee(seconds_ms, "audio_seconds", secs_txt))
         if images is not None and image_key is not None:
-            doubled = [g.image for g in groups for _ in (0, 1)]
-            amount = priced(
-                images,
-                [x[0] for x in doubled],
-                lambda: pc.take(pa.array([x[1] for x in doubled], pa.string()), plan_id),
-            )
+            rates, errs = tables.image
+            amount = priced(images, rates, lambda: listed(errs))
             totals["fees"] = acc(totals["fees"], amount)
         for tool in TOOL_COLUMNS:
             cnt = tools[tool]
             if cnt is not None:
-                totals["fees"] = acc(
-                    totals["fees"],
-                    fee(
-                        cnt,
-                        [g.tools.get(tool, (None, None, None)) for g in groups],
-                        cnt.cast(pa.string()),
-                    ),
-                )
+                totals["fees"] = acc(totals["fees"], fee(cnt, tool, cnt.cast(pa.string())))
 
         # ---- 4. to exact decimals; unpriced rows have no cost
-        unpriced = pc.is_valid(reason) if reason.null_count != n else None
-
-        def money(units: Any) -> Any:
-            if units is None:  # no column of this side (no fees, often): zeros, built in C
-                units = pc.fill_null(pa.nulls(n, pa.int64()), 0)
-            dec = units.cast(pa.decimal128(38, 0)).view(self.money)
-            if unpriced is None:
-                return dec
-            return pc.if_else(unpriced, pa.scalar(None, self.money), dec)
-
         cin, cout, cfees = totals["input"], totals["output"], totals["fees"]
         ctotal = None
         for part in (cin, cout, cfees):
             if part is not None:
                 ctotal = acc(ctotal, part)
+        if wide:
+            unpriced = pc.is_valid(reason) if reason.null_count != n else None
+
+            def money(units: Any) -> Any:
+                if units is None:
+                    units = pc.fill_null(pa.nulls(n, pa.int64()), 0)
+                dec = units.cast(pa.decimal128(38, 0)).view(self.money)
+                if unpriced is None:
+                    return dec
+                return pc.if_else(unpriced, pa.scalar(None, self.money), dec)
+
+        else:
+            valid = None
+            if reason.null_count != n:
+                ok = pc.is_null(reason)
+                if ok.offset:
+                    ok = pa.concat_arrays([pa.array([], pa.bool_()), ok])
+                valid = ok.buffers()[1]
+
+            def money(units: Any) -> Any:
+                return self._money(units, valid, n)
+
         out = rb
         for field, arr in zip(
             self.result_fields(),
