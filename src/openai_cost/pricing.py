@@ -24,10 +24,21 @@ threshold. Fees never change with the tier.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from .errors import PricingError
-from .types import BUCKETS, FEE_DIMENSIONS, Cost, CostLine, ModelPrice, PricePeriod, Rates, Usage
+from .types import (
+    BUCKETS,
+    FEE_DIMENSIONS,
+    Cost,
+    CostLine,
+    ModelPrice,
+    PricePeriod,
+    Rates,
+    Usage,
+)
 
 __all__ = ["normalize_tier", "price"]
 
@@ -267,13 +278,77 @@ def price(
     plan = _plan(mp, tname, batch, long_context)
     rate = plan.rate
     memo = plan.memo
-    new = tuple.__new__  # CostLine(...) without the Python-level __new__: this path is hot
-    lines: list[CostLine] = []
-    add = lines.append
+    inputs, outputs = _buckets(u)
+    # the totals now (every rate looked up, so a missing one raises here); the lines are
+    # written out from the same buckets and memoised rates when first read (`_lines`)
     total_in = _ZERO
+    for key, n in inputs:
+        if n:
+            total_in += (memo.get(key) or rate(key))[0] * n
     total_out = _ZERO
+    for key, n in outputs:
+        if n:
+            total_out += (memo.get(key) or rate(key))[0] * n
+    if u.characters or u.audio_seconds or u.images or u.tool_calls:
+        lines: list[CostLine] = []
+        fees = _fees(u, mp, lines)
+        return _priced(
+            mp.model,
+            total_in,
+            total_out,
+            fees,
+            period.since,
+            plan.label,
+            period.source,
+            _lines,
+            (inputs, outputs, plan, tuple(lines)),
+        )
+    return _priced(
+        mp.model,
+        total_in,
+        total_out,
+        _ZERO,
+        period.since,
+        plan.label,
+        period.source,
+        _lines,
+        (inputs, outputs, plan, ()),
+    )
 
-    # ---- input buckets, most specific first
+
+_Buckets = tuple[tuple[str, int], ...]
+_new = object.__new__
+
+
+def _priced(
+    model: str,
+    input: Decimal,
+    output: Decimal,
+    fees: Decimal,
+    price_since: date,
+    tier: str,
+    source: str,
+    build: Any,
+    args: tuple[Any, ...],
+) -> Cost:
+    """A `Cost` whose `lines` are ``build(*args)``, written out when first read (most callers
+    read the totals only, and the lines were most of the time of a call)."""
+    c: Cost = _new(Cost)
+    d = c.__dict__
+    d["model"] = model
+    d["input"] = input
+    d["output"] = output
+    d["fees"] = fees
+    d["price_since"] = price_since
+    d["tier"] = tier
+    d["source"] = source
+    d["_pending"] = (build, args)
+    return c
+
+
+def _buckets(u: Usage) -> tuple[_Buckets, _Buckets]:
+    """The exclusive (bucket, count) pairs of the input and the output side, most specific
+    first: `types.BUCKETS`' tree unrolled (a test holds the two equal)."""
     cached = u.cached_tokens
     if u.cache_write_tokens or u.audio_input_tokens or u.image_input_tokens:
         c_audio = u.cached_audio_tokens
@@ -282,7 +357,7 @@ def price(
         image_in = u.image_input_tokens - c_image
         write = u.cache_write_tokens
         write_12h = u.cache_write_12h_tokens
-        buckets: tuple[tuple[str, int], ...] = (
+        inputs: _Buckets = (
             ("cached_audio_input", c_audio),
             ("cached_image_input", c_image),
             ("cached_input", cached - c_audio - c_image),
@@ -293,43 +368,33 @@ def price(
             ("input", u.input_tokens - cached - write - audio_in - image_in),
         )
     else:  # the common text-only case
-        buckets = (("cached_input", cached), ("input", u.input_tokens - cached))
-    for key, n in buckets:
-        if n:
-            per_token, r, note = memo.get(key) or rate(key)
-            amount = per_token * n
-            total_in += amount
-            add(new(CostLine, (key, n, r, _UNIT, amount, "input", note)))
-
-    # ---- output buckets
+        inputs = (("cached_input", cached), ("input", u.input_tokens - cached))
     audio_out = u.audio_output_tokens
     image_out = u.image_output_tokens
     reasoning = u.reasoning_tokens
     if audio_out or image_out:
-        buckets = (
+        outputs: _Buckets = (
             ("audio_output", audio_out),
             ("image_output", image_out),
             ("reasoning", reasoning),
             ("output", u.output_tokens - audio_out - image_out - reasoning),
         )
     else:
-        buckets = (("reasoning", reasoning), ("output", u.output_tokens - reasoning))
-    for key, n in buckets:
-        if n:
-            per_token, r, note = memo.get(key) or rate(key)
-            amount = per_token * n
-            total_out += amount
-            add(new(CostLine, (key, n, r, _UNIT, amount, "output", note)))
+        outputs = (("reasoning", reasoning), ("output", u.output_tokens - reasoning))
+    return inputs, outputs
 
-    # ---- fees: never tiered
-    fees = _ZERO
-    if u.characters or u.audio_seconds or u.images or u.tool_calls:
-        fees = _fees(u, mp, lines)
 
-    # positional: measurably faster than keywords on this hot path
-    return Cost(
-        mp.model, tuple(lines), total_in, total_out, fees, period.since, plan.label, period.source
-    )
+def _lines(
+    inputs: _Buckets, outputs: _Buckets, plan: _Plan, fee_lines: tuple[CostLine, ...]
+) -> tuple[CostLine, ...]:
+    """One line per non-empty bucket, input then output then fees (`Cost.lines`)."""
+    lines: list[CostLine] = []
+    for side, buckets in (("input", inputs), ("output", outputs)):
+        for key, n in buckets:
+            if n:
+                per_token, r, note = plan.rate(key)
+                lines.append(CostLine(key, n, r, _UNIT, per_token * n, side, note))  # type: ignore[arg-type]
+    return (*lines, *fee_lines)
 
 
 def _fee_rate(mp: ModelPrice, key: str, what: str) -> Decimal:
