@@ -150,3 +150,40 @@ def test_only_chat_usage_dicts_take_the_shortcut() -> None:
     assert str(fast.value) == str(slow.value)
     with pytest.raises(UsageError):
         cost_of({"prompt_tokens": -1}, model="gpt-4o")
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"input_tokens": 2006, "cached_tokens": 1920, "output_tokens": 300},
+        {"input_tokens": 10, "output_tokens": 7, "reasoning_tokens": 7},
+        {"output_tokens": 9, "rejected_prediction_tokens": 4},
+        {"input_tokens": 50, "cached_tokens": 10, "cache_write_tokens": 20},
+        {"input_tokens": 50, "audio_input_tokens": 20, "cached_tokens": 5},
+        {
+            "input_tokens": 50,
+            "image_input_tokens": 20,
+            "cached_tokens": 3,
+            "cached_image_tokens": 3,
+        },
+        {"input_tokens": 5, "output_tokens": 50, "audio_output_tokens": 20},
+        {"output_tokens": 50, "image_output_tokens": 20, "reasoning_tokens": 10},
+    ],
+)
+def test_the_totals_are_the_sums_of_the_lines(counts: dict[str, int]) -> None:
+    """The totals (text-only shortcut or the general loop) and the deferred lines (always
+    the general bucket split) agree, side by side, on usages of every shape."""
+    from openai_cost.catalog import catalog
+    from openai_cost.pricing import price
+    from openai_cost.types import TOKEN_DIMENSIONS
+
+    # a made-up entry with a distinct rate for every bucket, so that a bucket billed at the
+    # wrong rate or on the wrong side shows
+    mp = catalog().resolve("gpt-4o", at="2025-01-08")
+    rates = {k: D(i + 1) for i, k in enumerate(sorted(TOKEN_DIMENSIONS))}
+    period = dataclasses.replace(mp.period, standard=rates)
+    c = price(Usage(**counts), dataclasses.replace(mp, period=period))  # type: ignore[arg-type]
+    assert c.input == sum((ln.amount for ln in c.lines if ln.kind == "input"), D(0))
+    assert c.output == sum((ln.amount for ln in c.lines if ln.kind == "output"), D(0))
+    for ln in c.lines:
+        assert ln.amount == rates[ln.dimension] * ln.units / 1_000_000

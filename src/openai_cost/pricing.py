@@ -177,10 +177,13 @@ def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx
     return _Rater(model, "default", lc.standard, lc.standard)
 
 
+_TEXT_BUCKETS = ("cached_input", "input", "reasoning", "output")
+
+
 class _Plan:
     """Resolved rates of one (price entry, tier, batch, long-context) combination, memoised."""
 
-    __slots__ = ("label", "memo", "mp", "notes", "rater")
+    __slots__ = ("label", "memo", "mp", "notes", "rater", "text")
 
     def __init__(self, mp: ModelPrice, rater: _Rater, label: str, notes: tuple[str, ...]) -> None:
         self.mp = mp
@@ -188,6 +191,15 @@ class _Plan:
         self.label = label
         self.notes = notes
         self.memo: dict[str, tuple[Decimal, Decimal, str | None]] = {}
+        # per-token rates of a text-only usage's four buckets (cached, input, reasoning,
+        # output), or None when one has no rate (`price` then looks each one up, and raises
+        # only for a bucket that has tokens)
+        self.text: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
+        try:
+            c, i, r, o = (self.rate(k)[0] for k in _TEXT_BUCKETS)
+        except PricingError:
+            return
+        self.text = (c, i, r, o)
 
     def rate(self, key: str) -> tuple[Decimal, Decimal, str | None]:
         """(rate per token, rate per 1M, note) for a token bucket."""
@@ -276,43 +288,56 @@ def price(
     else:
         long_context = long_context and lc is not None
     plan = _plan(mp, tname, batch, long_context)
-    rate = plan.rate
-    memo = plan.memo
-    inputs, outputs = _buckets(u)
     # the totals now (every rate looked up, so a missing one raises here); the lines are
     # written out from the same buckets and memoised rates when first read (`_lines`)
     total_in = _ZERO
-    for key, n in inputs:
-        if n:
-            total_in += (memo.get(key) or rate(key))[0] * n
     total_out = _ZERO
-    for key, n in outputs:
+    text = plan.text
+    if text is not None and not (
+        u.cache_write_tokens
+        or u.audio_input_tokens
+        or u.image_input_tokens
+        or u.audio_output_tokens
+        or u.image_output_tokens
+    ):  # text only, the commonest: `_buckets` unrolled (a test holds the two equal)
+        n = u.cached_tokens
         if n:
-            total_out += (memo.get(key) or rate(key))[0] * n
+            total_in += text[0] * n
+        n = u.input_tokens - n
+        if n:
+            total_in += text[1] * n
+        n = u.reasoning_tokens
+        if n:
+            total_out += text[2] * n
+        n = u.output_tokens - n
+        if n:
+            total_out += text[3] * n
+    else:
+        rate = plan.rate
+        memo = plan.memo
+        inputs, outputs = _buckets(u)
+        for key, n in inputs:
+            if n:
+                total_in += (memo.get(key) or rate(key))[0] * n
+        for key, n in outputs:
+            if n:
+                total_out += (memo.get(key) or rate(key))[0] * n
+    fee_lines: tuple[CostLine, ...] = ()
+    fees = _ZERO
     if u.characters or u.audio_seconds or u.images or u.tool_calls:
         lines: list[CostLine] = []
         fees = _fees(u, mp, lines)
-        return _priced(
-            mp.model,
-            total_in,
-            total_out,
-            fees,
-            period.since,
-            plan.label,
-            period.source,
-            _lines,
-            (inputs, outputs, plan, tuple(lines)),
-        )
+        fee_lines = tuple(lines)
     return _priced(
         mp.model,
         total_in,
         total_out,
-        _ZERO,
+        fees,
         period.since,
         plan.label,
         period.source,
         _lines,
-        (inputs, outputs, plan, ()),
+        (u, plan, fee_lines),
     )
 
 
@@ -384,12 +409,10 @@ def _buckets(u: Usage) -> tuple[_Buckets, _Buckets]:
     return inputs, outputs
 
 
-def _lines(
-    inputs: _Buckets, outputs: _Buckets, plan: _Plan, fee_lines: tuple[CostLine, ...]
-) -> tuple[CostLine, ...]:
+def _lines(u: Usage, plan: _Plan, fee_lines: tuple[CostLine, ...]) -> tuple[CostLine, ...]:
     """One line per non-empty bucket, input then output then fees (`Cost.lines`)."""
     lines: list[CostLine] = []
-    for side, buckets in (("input", inputs), ("output", outputs)):
+    for side, buckets in zip(("input", "output"), _buckets(u), strict=True):
         for key, n in buckets:
             if n:
                 per_token, r, note = plan.rate(key)
