@@ -276,3 +276,21 @@ def test_resolved_model_is_the_catalog_id_and_null_costs_are_null_not_zero() -> 
     assert out.column("cost_total_usd").null_count == 2
     # gpt-4o-mini input $0.15 per 1M: 10 tokens = 0.0000015
     assert rows[0]["cost_total_usd"] == rows[1]["cost_total_usd"] == Decimal("0.0000015")
+
+
+@pytest.mark.parametrize("limit", [2, 4096])
+def test_names_seen_in_earlier_batches_are_looked_up(
+    monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Batch after batch, with names new and old (and, with a tiny limit, more names than
+    the kernel remembers): every row as cost_of prices it."""
+    monkeypatch.setattr(_kernel, "_KNOWN_LIMIT", limit)
+    rows = random_rows(3_000, seed=29)
+    t = _rows_table(rows)
+    kernel = Kernel()
+    out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=500)]
+    _same_as_cost_of(rows, pa.Table.from_batches(out))
+    known = kernel._known["model"][0] if "model" in kernel._known else []
+    assert len(known) <= limit
+    if limit > 2:
+        assert set(known) == {r["model"] for r in rows if r["model"] is not None}

@@ -87,6 +87,7 @@ class _Overflow(Exception):
 
 
 _DAY_SPAN = 1 << 16  # a batch's days within this span are coded by offset, without hashing
+_KNOWN_LIMIT = 4096  # distinct names a kernel remembers per key column
 _CODE_LIMIT = 1 << 62  # combined group codes stay below this (compacted when they would not)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
@@ -127,6 +128,8 @@ class Kernel:
         self._registry: list[_Group] = []
         self._by_reason: dict[str, _Group] = {}
         self._tables: _Tables | None = None
+        # key values seen in earlier batches, by key column: (values, the same as an array)
+        self._known: dict[str, tuple[list[Any], Any]] = {}
         pa = self.pa
         self.money = pa.decimal128(38, PRICE_SCALE)
 
@@ -198,8 +201,13 @@ class Kernel:
             )
         return pc.fill_null(days, today) if days.null_count else days
 
-    def _encode(self, arr: Any) -> tuple[Any, list[Any]]:
-        """(integer codes, values) with nulls as their own last code; strings as text."""
+    def _encode(self, arr: Any, slot: str = "") -> tuple[Any, list[Any]]:
+        """(integer codes, values) with nulls as their own last code; strings as text.
+
+        With a ``slot``, the values seen in earlier batches are looked up first (a lookup in
+        a small set is cheaper than building a dictionary); a batch with a new value is
+        dictionary-encoded and its values remembered, up to `_KNOWN_LIMIT` of them.
+        """
         pa, pc = self.pa, self.pc
         if pa.types.is_dictionary(arr.type):  # already encoded (Parquet, DuckDB): no hashing
             values = arr.dictionary.cast(pa.string()).to_pylist()
@@ -207,13 +215,29 @@ class Kernel:
         else:
             if not pa.types.is_string(arr.type):
                 arr = arr.cast(pa.string())
-            enc = pc.dictionary_encode(arr)
-            values = enc.dictionary.to_pylist()
-            codes = enc.indices
+            known = self._known.get(slot) if slot else None
+            codes = None
+            if known is not None:
+                idx = pc.index_in(arr, value_set=known[1])
+                if idx.null_count == arr.null_count:  # every value seen before
+                    codes, values = idx, list(known[0])
+            if codes is None:
+                enc = pc.dictionary_encode(arr)
+                values = enc.dictionary.to_pylist()
+                codes = enc.indices
+                if slot:
+                    self._remember(slot, values)
         if codes.null_count:
             codes = pc.fill_null(codes, len(values))
             values.append(None)
         return codes, values
+
+    def _remember(self, slot: str, values: list[Any]) -> None:
+        old = self._known.get(slot)
+        seen = old[0] if old is not None else []
+        merged = seen + [v for v in values if v is not None and v not in set(seen)]
+        if len(merged) <= _KNOWN_LIMIT:
+            self._known[slot] = (merged, self.pa.array(merged, self.pa.string()))
 
     def _day_codes(self, days: Any) -> tuple[Any, list[int]]:
         """(int64 codes, day numbers): the offset from the first day when the batch spans
@@ -470,9 +494,9 @@ class Kernel:
         ti = rb.schema.get_field_index(self.tier_col)
         bi = rb.schema.get_field_index(self.batch_col)
         keys = [
-            self._encode(model_col),
+            self._encode(model_col, "model"),
             self._day_codes(self._days(rb)),
-            self._encode(rb.column(ti)) if ti >= 0 else constant,
+            self._encode(rb.column(ti), "tier") if ti >= 0 else constant,
             (
                 (pc.fill_null(rb.column(bi).cast(pa.bool_()), False), [False, True])
                 if bi >= 0
