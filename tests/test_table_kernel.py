@@ -152,10 +152,15 @@ def test_overflow_in_the_sum_only_falls_back_too() -> None:
     assert row["cost_total_usd"] == Decimal(9_250_000)
 
 
-def test_one_batch_with_many_distinct_keys_and_a_wide_day_span() -> None:
-    """Thousands of distinct (model, day, tier, batch) keys in one batch, days spread over
-    more than the offset coding's span (so they are dictionary-coded), unknown models by the
-    hundred: every row as cost_of prices it."""
+@pytest.mark.parametrize("limit", [2, 4096])
+def test_one_batch_with_many_distinct_keys_and_a_wide_day_span(
+    monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Thousands of distinct (model, day, tier, batch) keys in one batch, unknown models by
+    the hundred, days over two centuries: every row as cost_of prices it, with stable key
+    codes and (past a tiny name limit) with the batch's own codes, where the days span more
+    than the offset coding's span and are dictionary-coded."""
+    monkeypatch.setattr(_kernel, "_KNOWN_LIMIT", limit)
     rng = random.Random(5)
     rows = random_rows(6_000, seed=21)
     for r in rows[:1_500]:  # unknown names: one failure row in the tables per message
@@ -290,7 +295,11 @@ def test_names_seen_in_earlier_batches_are_looked_up(
     kernel = Kernel()
     out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=500)]
     _same_as_cost_of(rows, pa.Table.from_batches(out))
-    known = kernel._known["model"][0] if "model" in kernel._known else []
-    assert len(known) <= limit
+    known = kernel._known["model"][0] if "model" in kernel._known else [None]
+    assert known[0] is None and len(known) <= limit + 1
     if limit > 2:
-        assert set(known) == {r["model"] for r in rows if r["model"] is not None}
+        assert set(known[1:]) == {r["model"] for r in rows if r["model"] is not None}
+        # every distinct key went through the stable codes
+        assert len(kernel._by_code) == len(kernel.groups)
+    else:
+        assert not kernel._by_code  # too many names: every batch coded on its own

@@ -88,7 +88,9 @@ class _Overflow(Exception):
 
 _DAY_SPAN = 1 << 16  # a batch's days within this span are coded by offset, without hashing
 _KNOWN_LIMIT = 4096  # distinct names a kernel remembers per key column
-_CODE_LIMIT = 1 << 62  # combined group codes stay below this (compacted when they would not)
+_CODE_LIMIT = 1 << 62
+_DAY_STRIDE = 1 << 22  # stable key codes: the day's place (days -2**21 .. 2**21 from 1970)
+_DAY_OFFSET = 1 << 21  # combined group codes stay below this (compacted when they would not)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
@@ -128,8 +130,11 @@ class Kernel:
         self._registry: list[_Group] = []
         self._by_reason: dict[str, _Group] = {}
         self._tables: _Tables | None = None
-        # key values seen in earlier batches, by key column: (values, the same as an array)
+        # names seen in earlier batches, by key column: (names, the same as an array), None
+        # first, and each name's position; a combined key code -> (table row, name as given)
         self._known: dict[str, tuple[list[Any], Any]] = {}
+        self._known_pos: dict[str, dict[Any, int]] = {}
+        self._by_code: dict[int, tuple[int, bool]] = {}
         pa = self.pa
         self.money = pa.decimal128(38, PRICE_SCALE)
 
@@ -201,43 +206,54 @@ class Kernel:
             )
         return pc.fill_null(days, today) if days.null_count else days
 
-    def _encode(self, arr: Any, slot: str = "") -> tuple[Any, list[Any]]:
-        """(integer codes, values) with nulls as their own last code; strings as text.
+    def _encode(self, arr: Any, slot: str) -> tuple[Any, list[Any], bool]:
+        """(integer codes, values, stable) of a key column, nulls included as a value.
 
-        With a ``slot``, the values seen in earlier batches are looked up first (a lookup in
-        a small set is cheaper than building a dictionary); a batch with a new value is
-        dictionary-encoded and its values remembered, up to `_KNOWN_LIMIT` of them.
+        Stable codes index the kernel's list of the ``slot``'s names (None first), the same
+        in every batch; a batch whose names are all known is coded by a lookup in that list
+        (cheaper than building a dictionary). New names are added, up to `_KNOWN_LIMIT`;
+        beyond it the codes are the batch's own (not stable).
         """
         pa, pc = self.pa, self.pc
+        known = self._known.get(slot)
         if pa.types.is_dictionary(arr.type):  # already encoded (Parquet, DuckDB): no hashing
-            values = arr.dictionary.cast(pa.string()).to_pylist()
-            codes = arr.indices
+            indices, values = arr.indices, arr.dictionary.cast(pa.string()).to_pylist()
         else:
             if not pa.types.is_string(arr.type):
                 arr = arr.cast(pa.string())
-            known = self._known.get(slot) if slot else None
-            codes = None
             if known is not None:
                 idx = pc.index_in(arr, value_set=known[1])
-                if idx.null_count == arr.null_count:  # every value seen before
-                    codes, values = idx, list(known[0])
-            if codes is None:
-                enc = pc.dictionary_encode(arr)
-                values = enc.dictionary.to_pylist()
-                codes = enc.indices
-                if slot:
-                    self._remember(slot, values)
-        if codes.null_count:
-            codes = pc.fill_null(codes, len(values))
-            values.append(None)
-        return codes, values
+                if idx.null_count == 0:  # every name (and null) seen before
+                    return idx, known[0], True
+            enc = pc.dictionary_encode(arr)
+            indices, values = enc.indices, enc.dictionary.to_pylist()
+        pos = self._remember(slot, values)
+        if pos is not None:
+            mapping = pa.array([pos[v] for v in values], pa.int32())
+            codes = pc.take(mapping, indices)
+            return (
+                (pc.fill_null(codes, 0) if codes.null_count else codes),
+                self._known[slot][0],
+                True,
+            )
+        if indices.null_count:
+            indices = pc.fill_null(indices, len(values))
+        return indices, [*values, None], False
 
-    def _remember(self, slot: str, values: list[Any]) -> None:
+    def _remember(self, slot: str, values: list[Any]) -> dict[Any, int] | None:
+        """Add ``values`` to the slot's known names; their positions, or None past the limit."""
         old = self._known.get(slot)
-        seen = old[0] if old is not None else []
-        merged = seen + [v for v in values if v is not None and v not in set(seen)]
-        if len(merged) <= _KNOWN_LIMIT:
-            self._known[slot] = (merged, self.pa.array(merged, self.pa.string()))
+        names: list[Any] = old[0] if old is not None else [None]
+        pos = self._known_pos.setdefault(slot, {None: 0})
+        new = [v for v in dict.fromkeys(values) if v not in pos]
+        if len(names) + len(new) > _KNOWN_LIMIT + 1:
+            return None
+        if new or old is None:
+            for v in new:
+                pos[v] = len(names)
+                names = [*names, v]
+            self._known[slot] = (names, self.pa.array(names, self.pa.string()))
+        return pos
 
     def _day_codes(self, days: Any) -> tuple[Any, list[int]]:
         """(int64 codes, day numbers): the offset from the first day when the batch spans
@@ -268,6 +284,63 @@ class Kernel:
                 if g.reason is not None:
                     self._by_reason[g.reason] = g
         return g.idx
+
+    def _days_fit(self, days: Any) -> bool:
+        lo, hi = (v.as_py() for v in self.pc.min_max(days).values())
+        return bool(lo >= -_DAY_OFFSET and hi < _DAY_OFFSET)
+
+    def _stable_group_ids(
+        self, models: Any, tiers: Any, batches: Any, images: Any, days: Any
+    ) -> tuple[Any, bool]:
+        """`_group_ids` when every key column has stable codes: the combined code of a key is
+        the same in every batch, so a key seen before is neither decoded nor looked up again
+        (only the batch's distinct codes are found, by one dictionary encoding)."""
+        pa, pc, np = self.pa, self.pc, self.np
+        size = _KNOWN_LIMIT + 1
+        code = np.zeros(len(days), dtype=np.int64)
+        for codes, stride in ((models[0], size), (tiers[0], 2), (batches[0], size)):
+            if codes is not None:
+                code += codes.to_numpy(zero_copy_only=False)
+            code *= stride
+        if images[0] is not None:
+            code += images[0].to_numpy(zero_copy_only=False)
+        code *= _DAY_STRIDE
+        code += days.to_numpy(zero_copy_only=False)
+        code += _DAY_OFFSET
+        enc = pc.dictionary_encode(pa.array(code))
+        uniq = enc.dictionary.to_numpy().tolist()
+        cache = self._by_code
+        hits = [cache.get(c) for c in uniq]
+        if None in hits:
+            names = (models[1], tiers[1], images[1])
+            for j, c in enumerate(uniq):
+                if hits[j] is None:
+                    hits[j] = cache[c] = self._code_group(c, *names)
+        index = [h[0] for h in hits]  # type: ignore[index]
+        as_given = all(h[1] for h in hits)  # type: ignore[index]
+        return pc.take(pa.array(index, pa.int32()), enc.indices), as_given
+
+    def _code_group(
+        self, c: int, models: list[Any], tiers: list[Any], images: list[Any]
+    ) -> tuple[int, bool]:
+        """(table row, name as given) of a combined key code, resolved when new."""
+        size = _KNOWN_LIMIT + 1
+        c, day = divmod(c, _DAY_STRIDE)
+        c, i = divmod(c, size)
+        c, b = divmod(c, 2)
+        m, t = divmod(c, size)
+        idx = self._group((models[m], day - _DAY_OFFSET, tiers[t], bool(b), images[i]))
+        return idx, models[m] is not None and self._registry[idx].model == models[m]
+
+    def _group(self, gkey: tuple[Any, ...]) -> int:
+        """The table row of a (model, day, tier, batch, image key), resolved when new."""
+        g = self.groups.get(gkey)
+        if g is None:
+            m, d, t, b, ik = gkey
+            g = self.groups[gkey] = _resolve(
+                self.cat, m, _EPOCH + timedelta(days=d), t, b, ik, self.shared
+            )
+        return g.idx if g.idx >= 0 else self._register(g)
 
     def _group_ids(self, keys: list[tuple[Any, list[Any]]], n: int) -> tuple[Any, bool]:
         """Each row's index in the rate tables, from its key columns' (codes, values), and
@@ -313,17 +386,8 @@ class Kernel:
         columns = [
             [values[i] for i in idx.tolist()] for (_, values), idx in zip(keys, parts, strict=True)
         ]
-        groups = self.groups
-        index: list[int] = []
         decoded = list(zip(*columns, strict=True))
-        for gkey in decoded:
-            g = groups.get(gkey)
-            if g is None:
-                m, d, t, b, ik = gkey
-                g = groups[gkey] = _resolve(
-                    self.cat, m, _EPOCH + timedelta(days=d), t, b, ik, self.shared
-                )
-            index.append(g.idx if g.idx >= 0 else self._register(g))
+        index = [self._group(gkey) for gkey in decoded]
         registry = self._registry
         as_given = all(
             registry[i].model == key[0] and key[0] is not None
@@ -490,21 +554,25 @@ class Kernel:
 
         # ---- 2. one resolution per distinct group, one row of the rate tables per resolution
         model_col = rb.column(names.index(self.model_col))
-        constant: tuple[Any, list[Any]] = (None, [None])
         ti = rb.schema.get_field_index(self.tier_col)
         bi = rb.schema.get_field_index(self.batch_col)
-        keys = [
-            self._encode(model_col, "model"),
-            self._day_codes(self._days(rb)),
-            self._encode(rb.column(ti), "tier") if ti >= 0 else constant,
-            (
-                (pc.fill_null(rb.column(bi).cast(pa.bool_()), False), [False, True])
-                if bi >= 0
-                else (None, [False])
-            ),
-            self._encode(image_key) if image_key is not None else constant,
-        ]
-        gid, as_given = self._group_ids(keys, n) if n else (pa.array([], pa.int32()), False)
+        absent: tuple[Any, list[Any], bool] = (None, [None], True)
+        models = self._encode(model_col, "model")
+        tiers = self._encode(rb.column(ti), "tier") if ti >= 0 else absent
+        batches = (
+            (pc.fill_null(rb.column(bi).cast(pa.bool_()), False), [False, True], True)
+            if bi >= 0
+            else (None, [False], True)
+        )
+        images_ = self._encode(image_key, "image") if image_key is not None else absent
+        days = self._days(rb)
+        if not n:
+            gid, as_given = pa.array([], pa.int32()), False
+        elif all(k[2] for k in (models, tiers, images_)) and self._days_fit(days):
+            gid, as_given = self._stable_group_ids(models, tiers, batches, images_, days)
+        else:
+            keys = [models[:2], self._day_codes(days), tiers[:2], batches[:2], images_[:2]]
+            gid, as_given = self._group_ids(keys, n)
         tables = self._table()
         if as_given and pa.types.is_string(model_col.type):
             resolved = model_col  # every name is the catalog's own: no copy
