@@ -303,3 +303,22 @@ def test_names_seen_in_earlier_batches_are_looked_up(
         assert len(kernel._by_code) == len(kernel.groups)
     else:
         assert not kernel._by_code  # too many names: every batch coded on its own
+
+
+def test_large_counts_that_fit_are_priced_in_int64_all_the_same() -> None:
+    # the largest count times the largest rate in the batch exceeds int64 (1e12 tokens x
+    # gpt-4o's $10.00 per 1M output = 1e7 units a token: 1e19), so the kernel checks each
+    # product; none overflows (1e12 x gpt-4o-mini's $0.15 per 1M = 1.5e17 units)
+    t = pa.table(
+        {
+            "model": ["gpt-4o-mini-2024-07-18", "gpt-4o-2024-08-06"],
+            "created_at": ["2025-01-08"] * 2,
+            "input_tokens": [1_000_000_000_000, 0],
+            "output_tokens": [0, 1],
+        }
+    )
+    out = tbl.price(t).to_pylist()
+    # gpt-4o-mini input $0.15 per 1M, gpt-4o-2024-08-06 output $10.00 per 1M (reference
+    # price list, 2025-01-08 table)
+    assert out[0]["cost_total_usd"] == Decimal("150000")
+    assert out[1]["cost_total_usd"] == Decimal("0.00001")

@@ -204,6 +204,7 @@ class _Tables:
         "buckets",
         "fees",
         "image",
+        "peak",
         "plan_reasons",
         "reasons",
         "resolved",
@@ -244,3 +245,8 @@ class _Tables:
             )
         images = [cell for g in groups for cell in (g.image, g.image)]
         self.image = (pa.array([x[0] for x in images], pa.int64()), [x[1] for x in images])
+        # the largest rate of any bucket or fee: bounds every product the kernel forms
+        rates = [r for r, _ in self.buckets.values()] + [r for r, _, _ in self.fees.values()]
+        self.peak = max(
+            [0, *(x for arr in [*rates, self.image[0]] for x in arr.to_pylist() if x is not None)]
+        )

@@ -89,6 +89,7 @@ class _Overflow(Exception):
 _DAY_SPAN = 1 << 16  # a batch's days within this span are coded by offset, without hashing
 _KNOWN_LIMIT = 4096  # distinct names a kernel remembers per key column
 _CODE_LIMIT = 1 << 62
+_INT64_MAX = (1 << 63) - 1
 _DAY_STRIDE = 1 << 22  # stable key codes: the day's place (days -2**21 .. 2**21 from 1970)
 _DAY_OFFSET = 1 << 21  # combined group codes stay below this (compacted when they would not)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
@@ -395,6 +396,15 @@ class Kernel:
         )
         return pc.take(pa.array(index, pa.int32()), enc.indices), as_given
 
+    def _bounded(self, counts: list[Any], peak_rate: int) -> bool:
+        """Whether the sum over ``counts`` of the largest count (either sign) times the
+        largest rate stays within int64: then no product or total can overflow."""
+        total = 0
+        for x in counts:
+            lo, hi = (v.as_py() or 0 for v in self.pc.min_max(x).values())
+            total += max(-lo, hi) * peak_rate
+        return total < _INT64_MAX
+
     def _table(self) -> _Tables:
         t = self._tables
         if t is None or t.size != len(self._registry):
@@ -415,9 +425,7 @@ class Kernel:
         else:
             x = np.frombuffer(units.buffers()[1], dtype=np.int64, count=n, offset=units.offset * 8)
             words[:, 0] = x
-            words[:, 1] = 0
-            if n and x.min() < 0:
-                words[:, 1] = x >> 63
+            np.right_shift(x, 63, out=words[:, 1])  # the sign, in the high word
         return pa.Array.from_buffers(self.money, n, [valid, buf])
 
     # ------------------------------------------------------------------ pricing
@@ -597,6 +605,14 @@ class Kernel:
                 put(pc.is_valid(why), why)
 
         # ---- 3. exclusive buckets x rates, in pricing order
+        chars = c["characters"]
+        priced_counts = [
+            *(buckets[k] for k in _BUCKETS),
+            chars,
+            seconds_ms,
+            images if image_key is not None else None,
+            *tools.values(),
+        ]
         if wide:
             word, wide_sum = pa.decimal256(19, 0), pa.decimal256(60, 0)
 
@@ -605,6 +621,14 @@ class Kernel:
 
             def acc(total: Any, x: Any) -> Any:
                 return x if total is None else pc.add(total, x).cast(wide_sum)
+
+        elif self._bounded([x for x in priced_counts if x is not None], tables.peak):
+            # no count x rate, nor their sum, can leave int64: plain arithmetic
+            def mul(x: Any, r: Any) -> Any:
+                return pc.multiply(x, r)
+
+            def acc(total: Any, x: Any) -> Any:
+                return x if total is None else pc.add(total, x)
 
         else:
 
@@ -652,7 +676,6 @@ class Kernel:
 
             return priced(count, rates, errors)
 
-        chars = c["characters"]
         if chars is not None:
             totals["fees"] = acc(totals["fees"], fee(chars, "characters", chars.cast(pa.string())))
         if seconds_ms is not None:
