@@ -187,3 +187,65 @@ def test_the_totals_are_the_sums_of_the_lines(counts: dict[str, int]) -> None:
     assert c.output == sum((ln.amount for ln in c.lines if ln.kind == "output"), D(0))
     for ln in c.lines:
         assert ln.amount == rates[ln.dimension] * ln.units / 1_000_000
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [(2006, 300, 1920, 0), (0, 0, 0, 0), (10, 7, 10, 7), (2**70, 1, 0, 1)],
+)
+def test_the_text_usage_shortcut_builds_what_usage_builds(counts: tuple[int, ...]) -> None:
+    from openai_cost.usage._mapping import _text_usage
+
+    inp, out, cached, reasoning = counts
+    want = Usage(inp, out, cached, reasoning_tokens=reasoning)
+    got = _text_usage(inp, out, cached, reasoning)
+    assert got == want and repr(got) == repr(want)
+    assert got.to_dict() == want.to_dict() and got.total_tokens == want.total_tokens
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [(-1, 0, 0, 0), (5, 0, 6, 0), (5, 3, 0, 4), (True, 0, 0, 0), (5.0, 0, 0, 0), ("5", 0, 0, 0)],
+)
+def test_the_text_usage_shortcut_leaves_other_counts_to_usage(counts: tuple[object, ...]) -> None:
+    from openai_cost.usage._mapping import _text_usage
+
+    assert _text_usage(*counts) is None
+    d = {
+        "prompt_tokens": counts[0],
+        "completion_tokens": counts[1],
+        "prompt_tokens_details": {"cached_tokens": counts[2]},
+        "completion_tokens_details": {"reasoning_tokens": counts[3]},
+    }
+    # the dict path reads it as usage_from_mapping does: the same Usage or the same error
+    outcomes = []
+    for read in (chat_dict_usage, usage_from_mapping):
+        try:
+            outcomes.append(read(d))
+        except UsageError as e:
+            outcomes.append(str(e))
+    assert outcomes[0] == outcomes[1]
+    if counts != (5.0, 0, 0, 0):  # a whole float is read as its integer
+        assert isinstance(outcomes[0], str)
+
+
+def test_a_chat_usage_as_the_api_sends_it() -> None:
+    # every detail key present, the non-text ones zero (a chat.completions response's usage)
+    d = {
+        "prompt_tokens": 2006,
+        "completion_tokens": 300,
+        "total_tokens": 2306,
+        "prompt_tokens_details": {"cached_tokens": 1920, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 64,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+    u = chat_dict_usage(d)
+    assert u == usage_from_mapping(d)
+    assert u == Usage(input_tokens=2006, output_tokens=300, cached_tokens=1920, reasoning_tokens=64)
+    # gpt-4o-2024-08-06 (3.1): 86 x 2.50 + 1920 x 1.25 = 0.002615; reasoning bills at the
+    # output rate: 300 x 10.00 = 0.003
+    assert cost_of(d, model="gpt-4o-2024-08-06", at="2025-06-01").total == D("0.005615")
