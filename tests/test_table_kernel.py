@@ -290,6 +290,7 @@ def test_names_seen_in_earlier_batches_are_looked_up(
     """Batch after batch, with names new and old (and, with a tiny limit, more names than
     the kernel remembers): every row as cost_of prices it."""
     monkeypatch.setattr(_kernel, "_KNOWN_LIMIT", limit)
+    monkeypatch.setattr(_kernel, "_DENSE_LIMIT", 0)  # the hashed stable codes, here
     rows = random_rows(3_000, seed=29)
     t = _rows_table(rows)
     kernel = Kernel()
@@ -322,3 +323,42 @@ def test_large_counts_that_fit_are_priced_in_int64_all_the_same() -> None:
     # price list, 2025-01-08 table)
     assert out[0]["cost_total_usd"] == Decimal("150000")
     assert out[1]["cost_total_usd"] == Decimal("0.00001")
+
+
+def _few_keys(
+    n: int, seed: int, models: tuple[str, ...], first: date, days: int
+) -> list[dict[str, Any]]:
+    """Random rows over a few models and a stretch of days (a small key rectangle)."""
+    rng = random.Random(seed)
+    rows = random_rows(n, seed=seed)
+    for r in rows:
+        r["model"] = rng.choice((*models, None))
+        day = first + timedelta(days=rng.randrange(days))
+        r["created_at"] = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+        r["service_tier"] = rng.choice((None, None, "flex", "priority", "scale"))
+        r["batch"] = r["service_tier"] is None and rng.random() < 0.2
+        r.update(images=0, image_size=None, image_quality=None)
+    return rows
+
+
+def test_a_small_key_rectangle_is_looked_up_in_a_table_kept_across_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Few names and a year of days (the common log): each row's key is found by its place
+    in a lookup table, not by hashing; the table is kept while batches share their first and
+    last day, and rebuilt when they do not. Every row as cost_of prices it."""
+    models = ("gpt-4o", "gpt-4o-mini", "o3", "gpt-5-mini", "GPT-4.1", "nope")
+    rows = _few_keys(4_000, 31, models, date(2025, 3, 1), 365)
+    rows += _few_keys(1_000, 37, models, date(2025, 6, 1), 30)  # another rectangle
+    t = _rows_table(rows)
+    kernel = Kernel()
+    out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
+    _same_as_cost_of(rows, pa.Table.from_batches(out))
+    assert kernel._dense_key[3] == (date(2025, 6, 1) - date(1970, 1, 1)).days
+    assert not kernel._by_code  # never hashed
+    # the same rows, each batch too large for a table: the hashed stable codes, same result
+    monkeypatch.setattr(_kernel, "_DENSE_LIMIT", 10)
+    again = Kernel()
+    same = [again.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
+    assert again._by_code and again._dense_key == ()
+    assert pa.Table.from_batches(same).equals(pa.Table.from_batches(out))

@@ -90,6 +90,7 @@ _DAY_SPAN = 1 << 16  # a batch's days within this span are coded by offset, with
 _KNOWN_LIMIT = 4096  # distinct names a kernel remembers per key column
 _CODE_LIMIT = 1 << 62
 _INT64_MAX = (1 << 63) - 1
+_DENSE_LIMIT = 1 << 20  # places in a batch's key rectangle for a lookup table
 _DAY_STRIDE = 1 << 22  # stable key codes: the day's place (days -2**21 .. 2**21 from 1970)
 _DAY_OFFSET = 1 << 21  # combined group codes stay below this (compacted when they would not)
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
@@ -136,6 +137,10 @@ class Kernel:
         self._known: dict[str, tuple[list[Any], Any]] = {}
         self._known_pos: dict[str, dict[Any, int]] = {}
         self._by_code: dict[int, tuple[int, bool]] = {}
+        # the lookup table of `_dense_group_ids`: its rectangle, rows, names as given
+        self._dense_key: tuple[int, ...] = ()
+        self._dense: Any = None
+        self._dense_given: Any = None
         pa = self.pa
         self.money = pa.decimal128(38, PRICE_SCALE)
 
@@ -286,9 +291,47 @@ class Kernel:
                     self._by_reason[g.reason] = g
         return g.idx
 
-    def _days_fit(self, days: Any) -> bool:
-        lo, hi = (v.as_py() for v in self.pc.min_max(days).values())
-        return bool(lo >= -_DAY_OFFSET and hi < _DAY_OFFSET)
+    def _dense_group_ids(
+        self, models: Any, tiers: Any, batches: Any, images: Any, days: Any, lo: int, hi: int
+    ) -> tuple[Any, bool] | None:
+        """`_group_ids` by a lookup table, without hashing, when every key column has stable
+        codes and the batch's keys fit in a small rectangle (names x tiers x batch x image
+        keys x days from its first to its last day); None when they do not.
+
+        Each row's place in the rectangle is computed in numpy; the places the batch uses
+        are counted (not hashed), and the table, kept while the rectangle stays the same,
+        gives each place its row in the rate tables.
+        """
+        pa, pc, np = self.pa, self.pc, self.np
+        n_m, n_t, n_i, span = len(models[1]), len(tiers[1]), len(images[1]), hi - lo + 1
+        size = n_m * n_t * 2 * n_i * span
+        if size > _DENSE_LIMIT:
+            return None
+        place = np.zeros(len(days), dtype=np.int64)
+        for codes, width in ((models[0], n_t), (tiers[0], 2), (batches[0], n_i), (images[0], span)):
+            if codes is not None:
+                place += codes.to_numpy(zero_copy_only=False)
+            place *= width
+        place += days.to_numpy(zero_copy_only=False)
+        place -= lo
+        used = np.flatnonzero(np.bincount(place, minlength=size))
+        key = (n_m, n_t, n_i, lo, span)
+        if self._dense_key != key:
+            self._dense_key = key
+            self._dense = np.full(size, -1, dtype=np.int32)
+            self._dense_given = np.zeros(size, dtype=bool)
+        table, given = self._dense, self._dense_given
+        for e in used[table[used] < 0].tolist():  # places not seen with this rectangle yet
+            rest, d = divmod(e, span)
+            rest, i = divmod(rest, n_i)
+            rest, b = divmod(rest, 2)
+            m, t = divmod(rest, n_t)
+            name = models[1][m]
+            idx = self._group((name, lo + d, tiers[1][t], bool(b), images[1][i]))
+            table[e] = idx
+            given[e] = name is not None and self._registry[idx].model == name
+        gid = pc.take(pa.array(table), pa.array(place))
+        return gid, bool(given[used].all())
 
     def _stable_group_ids(
         self, models: Any, tiers: Any, batches: Any, images: Any, days: Any
@@ -576,11 +619,17 @@ class Kernel:
         days = self._days(rb)
         if not n:
             gid, as_given = pa.array([], pa.int32()), False
-        elif all(k[2] for k in (models, tiers, images_)) and self._days_fit(days):
-            gid, as_given = self._stable_group_ids(models, tiers, batches, images_, days)
         else:
-            keys = [models[:2], self._day_codes(days), tiers[:2], batches[:2], images_[:2]]
-            gid, as_given = self._group_ids(keys, n)
+            lo, hi = (v.as_py() for v in pc.min_max(days).values())
+            found = None
+            if all(k[2] for k in (models, tiers, images_)):  # stable codes
+                found = self._dense_group_ids(models, tiers, batches, images_, days, lo, hi)
+                if found is None and lo >= -_DAY_OFFSET and hi < _DAY_OFFSET:
+                    found = self._stable_group_ids(models, tiers, batches, images_, days)
+            if found is None:
+                keys = [models[:2], self._day_codes(days), tiers[:2], batches[:2], images_[:2]]
+                found = self._group_ids(keys, n)
+            gid, as_given = found
         tables = self._table()
         if as_given and pa.types.is_string(model_col.type):
             resolved = model_col  # every name is the catalog's own: no copy
