@@ -15,7 +15,10 @@ Usage: python benchmarks/bench_table.py [--rows N] [--lines N] [--spark-rows N] 
   a fresh ``openai-cost analyze --json`` process each, alternating, best of two; the JSON
   totals must be equal.
 * Spark local mode: ``openai_cost.spark.price`` on rows generated inside Spark, written to
-  the ``noop`` sink, with local[1] and local[2].
+  the ``noop`` sink, with local[1] and local[2]. Against: an identity ``mapInArrow`` (the same
+  batches to a Python worker and back untouched: the limit of any Python code on Spark) and the
+  README's SQL join of the exported tables in Spark SQL. Each is warmed up once on a tenth of
+  the rows first.
 
 The sides alternate and repeat (best of ``--repeat``, default 2) so a busy machine does not
 favour one of them.
@@ -223,6 +226,7 @@ def bench_analyze(lines: int, repeat: int) -> None:
 _SPARK = """
 import os, sys, time
 os.environ["PYSPARK_PYTHON"] = sys.executable
+import json
 from pyspark.sql import SparkSession, functions as F
 from openai_cost.spark import price
 rows, cores, MODELS = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(",")
@@ -241,36 +245,69 @@ df = (spark.range(rows, numPartitions=8)
       .withColumn("reasoning_tokens", F.lit(0).cast("long"))
       .withColumn("batch", F.col("id") % 10 == 0))
 df.write.format("noop").mode("overwrite").save()  # warm-up: JVM, workers, generator
+# each side is warmed up once on a tenth of the rows (Python workers start and import, the
+# JVM compiles), then timed on all of them
+small = df.where(F.col("id") < rows // 10)
+price(small).write.format("noop").mode("overwrite").save()
+small.mapInArrow(lambda batches: batches, df.schema).write.format("noop").mode("overwrite").save()
+res = {}
 t = time.perf_counter()
 df.write.format("noop").mode("overwrite").save()
-gen = time.perf_counter() - t
+res["gen"] = time.perf_counter() - t
 t = time.perf_counter()
 price(df).write.format("noop").mode("overwrite").save()
-print(time.perf_counter() - t, gen)
+res["price"] = time.perf_counter() - t
+# the limit of Python on Spark: the same batches to a Python worker and back, untouched
+t = time.perf_counter()
+df.mapInArrow(lambda batches: batches, df.schema).write.format("noop").mode("overwrite").save()
+res["identity"] = time.perf_counter() - t
+# the README's SQL join of the exported tables, in Spark SQL (text tokens only)
+spark.read.parquet(sys.argv[4] + "/prices.parquet").createOrReplaceTempView("prices")
+spark.read.parquet(sys.argv[4] + "/aliases.parquet").createOrReplaceTempView("aliases")
+df.withColumn("service_tier", F.lit(None).cast("string")).createOrReplaceTempView("usage")
+spark.sql(sys.argv[5].replace("FROM usage", "FROM usage WHERE id < %d" % (rows // 10))).write.format("noop").mode("overwrite").save()
+t = time.perf_counter()
+spark.sql(sys.argv[5]).write.format("noop").mode("overwrite").save()
+res["sql"] = time.perf_counter() - t
+print(json.dumps(res))
 spark.stop()
 """
 
 
 def bench_spark(rows: int, repeat: int) -> None:
+    import tempfile
+
+    from openai_cost.table import export_catalog
+
     print(f"spark: local mode, {rows:,} rows generated in Spark, written to the noop sink")
-    best: dict[int, tuple[float, float]] = {}
+    prices_dir = tempfile.mkdtemp()
+    export_catalog(prices_dir)
+    best: dict[int, dict[str, float]] = {}
     for _ in range(repeat):
         for cores in (1, 2):
             out = subprocess.run(
-                [sys.executable, "-c", _SPARK, str(rows), str(cores), ",".join(MODELS)],
+                [sys.executable, "-c", _SPARK, str(rows), str(cores), ",".join(MODELS),
+                 prices_dir, _readme_sql()],
                 check=True,
                 capture_output=True,
                 text=True,
-            ).stdout.split()
-            s, gen = float(out[-2]), float(out[-1])
-            if cores not in best or s < best[cores][0]:
-                best[cores] = (s, gen)
-    for cores, (s, gen) in sorted(best.items()):
+            ).stdout.splitlines()  # fmt: skip
+            res = json.loads(out[-1])
+            prev = best.setdefault(cores, res)
+            for k, v in res.items():
+                prev[k] = min(prev[k], v)
+    for cores, r in sorted(best.items()):
         print(
-            f"  local[{cores}]  priced {s:7.2f} s  {rows / s / 1e6:5.2f} M rows/s "
-            f"(generating alone {gen:.2f} s)"
+            f"  local[{cores}]  spark.price {r['price']:7.2f} s  {rows / r['price'] / 1e6:5.2f} M rows/s"
+            f"  | identity mapInArrow {r['identity']:6.2f} s | README SQL join {r['sql']:6.2f} s"
+            f" | generating alone {r['gen']:.2f} s"
         )
-    print(f"  1 -> 2 cores: {best[1][0] / best[2][0]:.2f}x")
+        print(
+            f"            price takes {r['price'] / r['identity']:.2f}x the identity mapInArrow, "
+            f"{r['price'] / r['sql']:.2f}x the SQL join"
+        )
+    print(f"  1 -> 2 cores: spark.price {best[1]['price'] / best[2]['price']:.2f}x, identity "
+          f"{best[1]['identity'] / best[2]['identity']:.2f}x, SQL {best[1]['sql'] / best[2]['sql']:.2f}x")  # fmt: skip
 
 
 def main() -> int:

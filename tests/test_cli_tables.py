@@ -149,3 +149,24 @@ def test_counts_are_abbreviated_to_five_characters() -> None:
     cells = ["999", "1,000", "29,340", "999,999", "1,540,000", "12,345,678,901"]
     assert [compact(c) for c in cells] == ["999", "1K", "29.3K", "1M", "1.54M", "12.3B"]
     assert compact("$1,000") == "$1,000"  # money is never abbreviated
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_analyze_problems_read_whole_at_any_width(width: int) -> None:
+    out = run(width, "analyze", *EXAMPLES)
+    assert_fits(out, width)
+    batch = EXAMPLES[1]
+    # every location whole on one line, whatever the width
+    for n in (138, 402, 403):
+        assert any(f"{batch}:{n}" in line for line in out.splitlines()), n
+    if width == 80:
+        reason = " ".join(out.split())  # the wrapped reason, rejoined
+        assert "request could not be executed before the completion window expired" in reason
+        # a list: each reason indented under its location, as wide as the terminal allows,
+        # not squeezed into a table column
+        assert "┃ Reason" not in out
+        indented = [ln for ln in out.splitlines() if ln.startswith("    batch request")]
+        assert len(indented) == 3
+        assert max(len(ln) for ln in indented) > 70
+    else:
+        assert "Reason" in out and "┃ Where" in out and "batch_expired" in out

@@ -19,7 +19,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "types", "config", "_encodings", "_images", "_exit", "_limits"}),
     frozenset({"_price_file", "catalog", "pricing", "updates"}),
     frozenset({"usage"}),
-    frozenset({"_api", "tokens", "summary"}),
+    frozenset({"_api", "tokens", "summary", "_totals"}),
     frozenset({"table"}),
     frozenset({"duckdb", "spark"}),
     frozenset({"ledger"}),

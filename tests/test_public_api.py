@@ -65,6 +65,7 @@ HEAVY = (
     "duckdb",
     "pyspark",
     "orjson",
+    "msgspec",
     # prices update only: urllib and http.client load when an update runs
     "urllib.request",
     "http.client",

@@ -461,3 +461,23 @@ def test_fused_batch_reader_agrees_with_the_item_path_line_for_line(
     assert mini == {"2025-01-08": D("0.000291"), "2025-01-09": D("0.000210")}
     lc = [c for g in fused.groups if g.key["model"] == "gpt-5.4" for c in g.costs]
     assert len(lc) == 2  # the request above 272K is priced in a bucket of its own
+
+
+def test_a_call_with_an_unpriced_dimension_leaves_the_plain_calls_priced(
+    cat: Catalog, tmp_path: Path
+) -> None:
+    """A call whose audio input has no rate is unpriced on its own: the plain calls of the
+    same model and day, counted before and after it, stay priced."""
+    audio = _chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100)
+    audio["usage"]["prompt_tokens_details"]["audio_tokens"] = 40
+    p = tmp_path / "log.jsonl"
+    lines = [_chat("gpt-4o-mini-2024-07-18", JAN8, 1000, 100), audio,
+             _chat("gpt-4o-mini-2024-07-18", JAN8 + 60, 2000, 200)]  # fmt: skip
+    p.write_text("\n".join(_line(x) for x in lines) + "\n")
+    for s in (summarize(iter_records(p), prices=cat), summarize(list(iter_records(p)), prices=cat)):
+        # gpt-4o-mini (billing 3.1): 1000 x $0.15 + 100 x $0.60 = 210 / 1M;
+        # 2000 x 0.15 + 200 x 0.60 = 420 / 1M. The test catalog has no audio rate for it.
+        assert (s.calls, s.unpriced, s.total_usd) == (2, 1, D("0.000630"))
+        (prob,) = s.problems
+        assert (prob.kind, prob.location, prob.count) == ("unpriced", f"{p}:2", 1)
+        assert "no rate for audio_input tokens" in prob.reason

@@ -934,3 +934,35 @@ def test_compressed_bodies_are_priced(server: FakeOpenAI, ledger: Any, prices: C
     assert [r.unpriced_reason for r in recs] == [None, None, None]
     # text-embedding-3-small: 2 inputs x 4 tokens at $0.02 per 1M (openai-billing.md 3.8)
     assert [r.total_usd for r in recs] == [MINI_CHAT, MINI_RESPONSES, Decimal("0.00000016")]
+
+
+def test_budget_estimates_use_every_priced_tier(tmp_path: Path) -> None:
+    """A budget's pre-call estimate prices ``fast`` as priority and ``ultrafast`` at its own
+    rates; a tier the model has no price for is estimated at standard rates."""
+    from openai_cost.tokens import estimate_request
+
+    path = tmp_path / "tiers.toml"
+    path.write_text(
+        '[[models]]\nid = "tier-test"\n[[models.prices]]\nsince = "2025-01-01"\n'
+        'source = "test"\ninput = "1.00"\noutput = "4.00"\n'
+        '[models.prices.priority]\ninput = "2.00"\noutput = "8.00"\n'
+        '[models.prices.ultrafast]\ninput = "6.00"\noutput = "24.00"\n'
+    )
+    cat = Catalog([path])
+
+    def est(tier: str | None) -> Decimal:
+        body: dict[str, Any] = {"model": "tier-test", "input": [{"type": "mystery_obj"}],
+                                "max_output_tokens": 1000}  # fmt: skip
+        if tier is not None:
+            body["service_tier"] = tier
+        raw = json.dumps(body).encode()
+        raw += b" " * (400 - len(raw))  # 400 bytes / 4 = 100 input tokens, by size
+        return estimate_request("tier-test", body, raw, cat)
+
+    # standard: 100 x $1.00 + 1000 x $4.00 per 1M = 0.0041
+    assert est(None) == est("default") == Decimal("0.0041")
+    # fast is priority: 100 x 2.00 + 1000 x 8.00 = 0.0082; ultrafast: 100 x 6 + 1000 x 24
+    assert est("fast") == est("priority") == est("Priority") == Decimal("0.0082")
+    assert est("ultrafast") == Decimal("0.0246")
+    # no flex price for this model: estimated at standard rates (logged), not $0
+    assert est("flex") == Decimal("0.0041")

@@ -17,12 +17,12 @@ chat stream that never got its usage chunk is reported as such.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ._totals import GroupTotal, Problem, Summary
 from .catalog import Catalog, catalog, to_date
 from .errors import (
     FailedRequestError,
@@ -31,7 +31,7 @@ from .errors import (
     UnknownModelError,
 )
 from .pricing import normalize_tier, price
-from .types import MAX_TIMESTAMP, USAGE_COUNT_FIELDS, Call, Cost, ModelPrice, Usage
+from .types import MAX_TIMESTAMP, USAGE_COUNT_FIELDS, Call, ModelPrice, Usage
 from .usage import (
     CHAT_COMPLETION_DETAIL_KEYS,
     CHAT_PROMPT_DETAIL_KEYS,
@@ -43,6 +43,7 @@ from .usage import (
     iter_records,
 )
 from .usage._files import BLANK, _orjson_loads, parse_line
+from .usage._typed import typed_decoders
 
 __all__ = [
     "GROUP_FIELDS",
@@ -75,149 +76,18 @@ _FAST_TOP = CHAT_USAGE_KEYS
 _FAST_PD = CHAT_PROMPT_DETAIL_KEYS
 _FAST_CD = CHAT_COMPLETION_DETAIL_KEYS
 _NO_LIMIT = 1 << 62
+# the counts every text model prices (cached and reasoning fall back to input and output)
+_PLAIN = ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
+_OWN = frozenset(_COUNT_FIELDS) - {
+    *_PLAIN,
+    "rejected_prediction_tokens",
+    "accepted_prediction_tokens",
+}
 _EPOCH = date(1970, 1, 1)
 _MISSING: Any = object()
 
 Record = Item
 """Former name of `Item` (one value read from a file), kept for code that imports it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something that was not priced, and why."""
-
-    kind: str
-    """``malformed`` (unreadable, no usage, contradictory counts), ``unknown_model``,
-    ``unpriced`` (no rate for a dimension or tier, no model named) or ``failed`` (the request
-    failed: a Batch error line or non-200 line; not billed)."""
-    reason: str
-    """What was wrong, naming the bad value."""
-    location: str | None = None
-    """``file:line`` (or ``#n``, the item's position) of the (first) item concerned."""
-    count: int = 1
-    """How many items share this problem (unknown models and unpriced buckets are grouped)."""
-    model: str | None = None
-    """The model concerned, when known."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        d: dict[str, Any] = {"kind": self.kind, "reason": self.reason, "count": self.count}
-        if self.location:
-            d["location"] = self.location
-        if self.model:
-            d["model"] = self.model
-        return d
-
-
-@dataclass(frozen=True, slots=True)
-class GroupTotal:
-    """Totals of one group (one model, one day...)."""
-
-    key: Mapping[str, str]
-    """The group's values, e.g. ``{"model": "gpt-4o-mini-2024-07-18", "day": "2025-01-08"}``."""
-    calls: int
-    """Priced calls."""
-    usage: Mapping[str, int | Decimal]
-    """Summed counts by dimension (`Usage` field names, tool-call names, ``audio_seconds``);
-    zeros left out."""
-    input_usd: Decimal
-    """Input cost, USD."""
-    output_usd: Decimal
-    """Output cost, USD."""
-    fees_usd: Decimal
-    """Tool calls, characters, minutes, images, USD."""
-    costs: tuple[Cost, ...] = ()
-    """The priced buckets behind this group: one `Cost` per (model, day, tier...)."""
-
-    @property
-    def total_usd(self) -> Decimal:
-        """``input_usd + output_usd + fees_usd``."""
-        return self.input_usd + self.output_usd + self.fees_usd
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (decimal strings)."""
-        return {
-            **self.key,
-            "calls": self.calls,
-            "usage": {k: v if isinstance(v, int) else str(v) for k, v in self.usage.items()},
-            "input_usd": str(self.input_usd),
-            "output_usd": str(self.output_usd),
-            "fees_usd": str(self.fees_usd),
-            "total_usd": str(self.total_usd),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What `summarize` found: priced groups, totals, and everything it could not price."""
-
-    by: tuple[str, ...]
-    """The grouping fields."""
-    groups: tuple[GroupTotal, ...]
-    """One total per group, sorted by key."""
-    records: int
-    """Items read."""
-    calls: int
-    """Calls priced."""
-    input_usd: Decimal
-    """Input cost of every priced call, USD."""
-    output_usd: Decimal
-    """Output cost, USD."""
-    fees_usd: Decimal
-    """Fees, USD."""
-    usage: Mapping[str, int | Decimal] = field(default_factory=dict)
-    """Summed counts of every priced call."""
-    unknown_models: Mapping[str, int] = field(default_factory=dict)
-    """Models the catalog does not know, with how many calls named them."""
-    malformed: int = 0
-    """Items that could not be read (bad JSON, wrong types, no usage, contradictory counts)."""
-    unpriced: int = 0
-    """Calls readable but not priceable: unknown model, no rate, no model named."""
-    failed: int = 0
-    """Failed requests (Batch error lines, non-200 lines): not billed, not priced."""
-    stream_parts: int = 0
-    """Stream chunks and events without usage (their stream's usage is counted once)."""
-    filtered: int = 0
-    """Calls outside ``since`` / ``until`` (undated calls too, when a range is given)."""
-    problems: tuple[Problem, ...] = ()
-    """What could not be priced, with location and reason (at most ``max_listed`` malformed
-    and failed items are listed; the counts above are always complete)."""
-    unlisted: int = 0
-    """Malformed and failed items left out of `problems` once ``max_listed`` were listed."""
-
-    @property
-    def total_usd(self) -> Decimal:
-        """Cost of every priced call, USD."""
-        return self.input_usd + self.output_usd + self.fees_usd
-
-    @property
-    def skipped(self) -> int:
-        """Items read but not priced for a reason to look at: malformed + unpriced."""
-        return self.malformed + self.unpriced
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (decimal strings)."""
-        return {
-            "by": list(self.by),
-            "groups": [g.to_dict() for g in self.groups],
-            "total": {
-                "calls": self.calls,
-                "usage": {k: v if isinstance(v, int) else str(v) for k, v in self.usage.items()},
-                "input_usd": str(self.input_usd),
-                "output_usd": str(self.output_usd),
-                "fees_usd": str(self.fees_usd),
-                "total_usd": str(self.total_usd),
-            },
-            "records": self.records,
-            "malformed": self.malformed,
-            "unpriced": self.unpriced,
-            "failed": self.failed,
-            "stream_parts": self.stream_parts,
-            "filtered": self.filtered,
-            "unknown_models": dict(self.unknown_models),
-            "problems": [p.to_dict() for p in self.problems],
-            "problems_not_listed": self.unlisted,
-        }
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -373,10 +243,62 @@ class _Aggregator:
         loads, fast, add, new = _orjson_loads(), self._fast, self.add, tuple.__new__
         slots, ranged, count = self.chat_slots, self.ranged, 0
         top, pdk, cdk, i_cached = _FAST_TOP, _FAST_PD, _FAST_CD, _I_CACHED
+        # Typed decoding first (Batch lines, then chat bodies): only the priced fields are
+        # built. A line it refuses, or one it decodes but cannot count here, is read below as
+        # before; a file whose lines it keeps refusing is not tried any more.
+        typed = None if ranged else typed_decoders()
+        kinds = [] if typed is None else [(typed.batch_line, True), (typed.chat_body, False)]
+        decode, is_batch = kinds.pop(0) if kinds else (None, False)
+        refused = ok = 0
+        refusal = typed.error if typed is not None else ValueError
+        unset, batch_default = typed.unset if typed is not None else None, self.batch
         for line in lines:
             n += 1
             if tell is not None and not n & 0x1FFF:
                 on_progress(tell())  # type: ignore[misc]
+            if decode is not None:
+                try:
+                    t = decode(line)
+                except refusal:
+                    refused += 1
+                    if refused > 64 and refused > 4 * ok:  # not this kind of file
+                        decode, is_batch = kinds.pop(0) if kinds else (None, False)
+                        refused = ok = 0
+                else:
+                    ok += 1
+                    if is_batch:
+                        r = t.response
+                        body = (
+                            None
+                            if t.error is not None or r is None or r.status_code != 200
+                            else r.body
+                        )
+                        tier, bt = None, True
+                    else:
+                        body = t if t.custom_id is unset else None
+                        tier, bt = (None, True) if batch_default else (t.service_tier, False)
+                    if body is not None:
+                        u = body.usage
+                        inp, out = u.prompt_tokens, u.completion_tokens
+                        pdt, cdt = u.prompt_tokens_details, u.completion_tokens_details
+                        cached = 0 if pdt is None else pdt.cached_tokens or 0
+                        if cdt is None:
+                            reasoning = rejected = accepted = 0
+                        else:
+                            reasoning = cdt.reasoning_tokens or 0
+                            rejected = cdt.rejected_prediction_tokens or 0
+                            accepted = cdt.accepted_prediction_tokens or 0
+                        if (
+                            cached <= inp
+                            and reasoning <= out
+                            and rejected <= out
+                            and (slot := slots.get((body.model, body.created // 86400, tier, bt)))
+                            is not None
+                            and (b := slot[2] if inp > slot[0] else slot[1]) is not None
+                        ):
+                            count += 1
+                            _count(b, inp, out, cached, reasoning, rejected, accepted)
+                            continue
             try:
                 d = loads(line)
             except ValueError:  # orjson refused it: json decides, as iter_records does
@@ -518,17 +440,7 @@ class _Aggregator:
             if b is None:
                 b = self.buckets[key] = _new_bucket(where)
             slot[2 if long_ctx else 1] = b
-        b[0] += 1
-        b[_I_IN] += inp
-        b[_I_OUT] += out
-        if cached:
-            b[_I_CACHED] += cached
-        if reasoning:
-            b[_I_REASONING] += reasoning
-        if rejected:
-            b[_I_REJECTED] += rejected
-        if accepted:
-            b[_I_ACCEPTED] += accepted
+        _count(b, inp, out, cached, reasoning, rejected, accepted)
         return True
 
     def _general(self, obj: Any, where: Any) -> None:
@@ -578,13 +490,19 @@ class _Aggregator:
             return
         u = call.usage
         image = (u.image_size, u.image_quality) if u.images else None
-        key = (model, day, tier, batch, call.endpoint, u.input_tokens > thr, image)
+        key: tuple[Any, ...] = (model, day, tier, batch, call.endpoint, u.input_tokens > thr, image)
+        counts = [getattr(u, name) for name in _COUNT_FIELDS]
+        # A call with a dimension that may have no rate (audio, images, cache writes, tools...)
+        # gets a bucket of its own per such set, so that it alone is unpriced when the rate is
+        # missing, not the plain calls it would otherwise be summed with.
+        own = tuple(n for n, v in zip(_COUNT_FIELDS, counts, strict=True) if v and n in _OWN)
+        if own or u.tool_calls or u.audio_seconds:
+            key += ((*own, *sorted(u.tool_calls or ()), "s" if u.audio_seconds else ""),)
         b = self.buckets.get(key)
         if b is None:
             b = self.buckets[key] = _new_bucket(where)
         b[0] += 1
-        for i, name in enumerate(_COUNT_FIELDS, 1):
-            v = getattr(u, name)
+        for i, v in enumerate(counts, 1):
             if v:
                 b[i] += v
         if u.audio_seconds:
@@ -618,7 +536,7 @@ class _Aggregator:
         tin = tout = tfees = Decimal(0)
         calls = 0
         for key, b in sorted(self.buckets.items(), key=_bucket_order):
-            model, day, tier, batch, endpoint, long_ctx, image = key
+            model, day, tier, batch, endpoint, long_ctx, image = key[:7]
             try:
                 usage = _usage_of(b, image)
                 mp = self._price_entry(model, day)
@@ -689,6 +607,23 @@ def _loc(where: Any) -> str:
     if type(where) is Item or type(where) is tuple:
         return f"{where[0]}:{where[1]}"
     return str(where)
+
+
+def _count(
+    b: list[Any], inp: int, out: int, cached: int, reasoning: int, rejected: int, accepted: int
+) -> None:
+    """Add one Chat call's counts to its bucket."""
+    b[0] += 1
+    b[_I_IN] += inp
+    b[_I_OUT] += out
+    if cached:
+        b[_I_CACHED] += cached
+    if reasoning:
+        b[_I_REASONING] += reasoning
+    if rejected:
+        b[_I_REJECTED] += rejected
+    if accepted:
+        b[_I_ACCEPTED] += accepted
 
 
 def _new_bucket(where: Any) -> list[Any]:

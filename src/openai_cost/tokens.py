@@ -566,7 +566,11 @@ class RequestFields(NamedTuple):
     tools: Any
     """``tools``, else the legacy ``functions``; not validated."""
     tier: str | None
-    """``service_tier`` when it changes the price (``flex``, ``priority``), else None."""
+    """``service_tier`` when it may change the price (``flex``, ``priority``, ``fast``,
+    ``ultrafast``, any case), else None."""
+
+
+_PRICED_TIERS = frozenset({"flex", "priority", "fast", "ultrafast"})
 
 
 def request_fields(body: Mapping[str, Any]) -> RequestFields:
@@ -585,7 +589,7 @@ def request_fields(body: Mapping[str, Any]) -> RequestFields:
         body.get("messages", body.get("input")),
         out,
         body.get("tools", body.get("functions")),
-        t if t in ("flex", "priority") else None,
+        t if isinstance(t, str) and t.lower() in _PRICED_TIERS else None,
     )
 
 
@@ -619,6 +623,13 @@ def estimate_request(
             if fields.max_output_tokens is not None
             else (mp.max_output_tokens or 0)
         )
+        tier = fields.tier
+        if tier is not None:
+            try:  # a tier the model has no price for: its standard rates, said in the log
+                price(Usage(input_tokens=1, output_tokens=1), mp, tier=tier)
+            except OpenAICostError as e:
+                _log.info("openai-cost estimates %r at standard rates for a budget: %s", name, e)
+                tier = None
         prompt = fields.prompt
         if isinstance(prompt, (str, list)) and prompt:
             try:
@@ -628,14 +639,14 @@ def estimate_request(
                     prompt,
                     max_output_tokens=max_out,
                     tools=tools if isinstance(tools, list) else None,
-                    tier=fields.tier,
+                    tier=tier,
                     prices=cat,
                 ).total_max
             except Exception as e:  # a shape it cannot count: fall back to the body size
                 _log.debug("openai-cost counted %r by size: %s", name, e)
         try:
             usage = Usage(input_tokens=len(raw or b"") // 4, output_tokens=max_out)
-            return price(usage, mp, tier=fields.tier).total
+            return price(usage, mp, tier=tier).total
         except OpenAICostError as e:
             _log.info("openai-cost cannot estimate %r for a budget: %s", name, e)
             return Decimal(0)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..summary import GROUP_FIELDS, Summary, iter_records, summarize
+from ..summary import GROUP_FIELDS, Problem, Summary, iter_records, summarize
 from ..usage import Item, Records
 from ._common import date_type, echo_json, get_catalog, prices_option
 from ._console import console, err_console, money
@@ -271,6 +271,40 @@ def cost_table(s: Summary, width: int) -> tuple[Table, int]:
     )
 
 
+_NARROW = 110  # below this many columns, problems are a list: a table squeezes the reasons
+
+
+def _print_problem_table(out: Any, listed: list[Problem]) -> None:
+    nt, width = fit(
+        [
+            Column("Where", "text", min_width=40),
+            Column("Kind", "text", drop=2),
+            Column("Count"),
+            Column("Reason", "text"),
+        ],
+        [[p.location or "", p.kind, str(p.count), p.reason] for p in listed],
+        width=out.width,
+        title="Not priced",
+    )
+    print_fit(out, nt, width)
+
+
+def _print_problem_list(out: Any, listed: list[Problem]) -> None:
+    """One problem per entry: where, kind and count on a line, the reason indented below it
+    at the terminal's full width."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    out.print(Text("Not priced", style="italic"), justify="center")
+    for p in listed:
+        head = Text(p.location or "(no location)", style="bold")
+        head.append(f"  {p.kind}", style="yellow" if p.kind == "failed" else "red")
+        if p.count > 1:
+            head.append(f"  x{p.count:,}")
+        out.print(head, overflow="fold")
+        out.print(Padding(Text(p.reason), (0, 0, 0, 4)))
+
+
 def _print_table(s: Summary) -> None:
     out = console()
     table, width = cost_table(s, out.width)
@@ -279,18 +313,10 @@ def _print_table(s: Summary) -> None:
     failed = [p for p in s.problems if p.kind == "failed"]
     if shown or failed:
         listed = (shown + failed)[:_LISTED]
-        nt, width = fit(
-            [
-                Column("Where", "text", min_width=40),
-                Column("Kind", "text", drop=2),
-                Column("Count"),
-                Column("Reason", "text"),
-            ],
-            [[p.location or "", p.kind, str(p.count), p.reason] for p in listed],
-            width=out.width,
-            title="Not priced",
-        )
-        print_fit(out, nt, width)
+        if out.width < _NARROW:
+            _print_problem_list(out, listed)
+        else:
+            _print_problem_table(out, listed)
         more = len(shown) + len(failed) - _LISTED + s.unlisted
         if more > 0:
             where = (
