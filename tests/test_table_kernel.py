@@ -22,7 +22,7 @@ from _table_helpers import expected, random_rows  # noqa: E402
 from openai_cost import Usage, cost_of  # noqa: E402
 from openai_cost import table as tbl  # noqa: E402
 from openai_cost.errors import OpenAICostError  # noqa: E402
-from openai_cost.table import COST_COLUMNS, TOOL_COLUMNS, Kernel, _kernel  # noqa: E402
+from openai_cost.table import COST_COLUMNS, TOOL_COLUMNS, Kernel, _keys  # noqa: E402
 from openai_cost.types import USAGE_COUNT_FIELDS  # noqa: E402
 
 MONEY = pa.decimal128(38, 12)
@@ -160,7 +160,7 @@ def test_one_batch_with_many_distinct_keys_and_a_wide_day_span(
     the hundred, days over two centuries: every row as cost_of prices it, with stable key
     codes and (past a tiny name limit) with the batch's own codes, where the days span more
     than the offset coding's span and are dictionary-coded."""
-    monkeypatch.setattr(_kernel, "_KNOWN_LIMIT", limit)
+    monkeypatch.setattr(_keys, "_KNOWN_LIMIT", limit)
     rng = random.Random(5)
     rows = random_rows(6_000, seed=21)
     for r in rows[:1_500]:  # unknown names: one failure row in the tables per message
@@ -175,7 +175,7 @@ def test_one_batch_with_many_distinct_keys_and_a_wide_day_span(
     out = pa.Table.from_batches([kernel.price_batch(t.combine_chunks().to_batches()[0])])
     _same_as_cost_of(rows, out)
     # failures share rows of the rate tables by message: far fewer than the distinct keys
-    assert len(kernel._registry) < len(kernel.groups) / 2
+    assert len(kernel.keys._registry) < len(kernel.keys.groups) / 2
 
 
 def test_combined_key_codes_are_compacted_when_they_would_grow_too_large(
@@ -184,7 +184,7 @@ def test_combined_key_codes_are_compacted_when_they_would_grow_too_large(
     rows = random_rows(3_000, seed=3)
     want = tbl.price(_rows_table(rows))
     # a tiny limit forces a compaction between every two key columns
-    monkeypatch.setattr(_kernel, "_CODE_LIMIT", 8)
+    monkeypatch.setattr(_keys, "_CODE_LIMIT", 8)
     got = tbl.price(_rows_table(rows))
     assert got.equals(want)
     _same_as_cost_of(rows, got)
@@ -289,21 +289,21 @@ def test_names_seen_in_earlier_batches_are_looked_up(
 ) -> None:
     """Batch after batch, with names new and old (and, with a tiny limit, more names than
     the kernel remembers): every row as cost_of prices it."""
-    monkeypatch.setattr(_kernel, "_KNOWN_LIMIT", limit)
-    monkeypatch.setattr(_kernel, "_DENSE_LIMIT", 0)  # the hashed stable codes, here
+    monkeypatch.setattr(_keys, "_KNOWN_LIMIT", limit)
+    monkeypatch.setattr(_keys, "_DENSE_LIMIT", 0)  # the hashed stable codes, here
     rows = random_rows(3_000, seed=29)
     t = _rows_table(rows)
     kernel = Kernel()
     out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=500)]
     _same_as_cost_of(rows, pa.Table.from_batches(out))
-    known = kernel._known["model"][0] if "model" in kernel._known else [None]
+    known = kernel.keys._known["model"][0] if "model" in kernel.keys._known else [None]
     assert known[0] is None and len(known) <= limit + 1
     if limit > 2:
         assert set(known[1:]) == {r["model"] for r in rows if r["model"] is not None}
         # every distinct key went through the stable codes
-        assert len(kernel._by_code) == len(kernel.groups)
+        assert len(kernel.keys._by_code) == len(kernel.keys.groups)
     else:
-        assert not kernel._by_code  # too many names: every batch coded on its own
+        assert not kernel.keys._by_code  # too many names: every batch coded on its own
 
 
 def test_large_counts_that_fit_are_priced_in_int64_all_the_same() -> None:
@@ -354,11 +354,11 @@ def test_a_small_key_rectangle_is_looked_up_in_a_table_kept_across_batches(
     kernel = Kernel()
     out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
     _same_as_cost_of(rows, pa.Table.from_batches(out))
-    assert kernel._dense_key[3] == (date(2025, 6, 1) - date(1970, 1, 1)).days
-    assert not kernel._by_code  # never hashed
+    assert kernel.keys._dense_key[3] == (date(2025, 6, 1) - date(1970, 1, 1)).days
+    assert not kernel.keys._by_code  # never hashed
     # the same rows, each batch too large for a table: the hashed stable codes, same result
-    monkeypatch.setattr(_kernel, "_DENSE_LIMIT", 10)
+    monkeypatch.setattr(_keys, "_DENSE_LIMIT", 10)
     again = Kernel()
     same = [again.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
-    assert again._by_code and again._dense_key == ()
+    assert again.keys._by_code and again.keys._dense_key == ()
     assert pa.Table.from_batches(same).equals(pa.Table.from_batches(out))
