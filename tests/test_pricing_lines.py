@@ -168,6 +168,7 @@ def test_only_chat_usage_dicts_take_the_shortcut() -> None:
         },
         {"input_tokens": 5, "output_tokens": 50, "audio_output_tokens": 20},
         {"output_tokens": 50, "image_output_tokens": 20, "reasoning_tokens": 10},
+        {"input_tokens": 10, "output_tokens": 5, "image_size": "1024x1024", "image_quality": "hd"},
     ],
 )
 def test_the_totals_are_the_sums_of_the_lines(counts: dict[str, int]) -> None:
@@ -249,3 +250,20 @@ def test_a_chat_usage_as_the_api_sends_it() -> None:
     # gpt-4o-2024-08-06 (3.1): 86 x 2.50 + 1920 x 1.25 = 0.002615; reasoning bills at the
     # output rate: 300 x 10.00 = 0.003
     assert cost_of(d, model="gpt-4o-2024-08-06", at="2025-06-01").total == D("0.005615")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"tool_calls": {"web_search_call": 2}}, {"characters": 5}, {"audio_seconds": D(3)}],
+)
+def test_a_text_usage_with_a_fee_reaches_the_fees(extra: dict[str, object]) -> None:
+    # the made-up entry has token rates only: the fee has no rate, and says so (never $0)
+    from openai_cost.catalog import catalog
+    from openai_cost.pricing import price
+    from openai_cost.types import TOKEN_DIMENSIONS
+
+    mp = catalog().resolve("gpt-4o", at="2025-01-08")
+    period = dataclasses.replace(mp.period, standard=dict.fromkeys(TOKEN_DIMENSIONS, D(1)))
+    u = Usage(input_tokens=10, output_tokens=5, **extra)  # type: ignore[arg-type]
+    with pytest.raises(PricingError, match="cannot be priced"):
+        price(u, dataclasses.replace(mp, period=period))

@@ -24,9 +24,7 @@ threshold. Fees never change with the tier.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from .errors import PricingError
 from .types import (
@@ -243,6 +241,8 @@ def _plan(mp: ModelPrice, tname: str, batch: bool, long_ctx: bool) -> _Plan:
 
 
 _ZERO = Decimal(0)
+_new = object.__new__
+_TEXT_FIELDS = 6  # the four counts of a text-only Usage, and image size and quality
 _UNIT = "1M tokens"
 
 
@@ -287,18 +287,29 @@ def price(
         long_context = lc is not None and u.input_tokens > lc.threshold
     else:
         long_context = long_context and lc is not None
-    plan = _plan(mp, tname, batch, long_context)
+    plan = _PLANS.get((id(mp), tname, batch, long_context))
+    if plan is None or plan.mp is not mp:
+        plan = _plan(mp, tname, batch, long_context)
     # the totals now (every rate looked up, so a missing one raises here); the lines are
     # written out from the same buckets and memoised rates when first read (`_lines`)
     total_in = _ZERO
     total_out = _ZERO
+    fees = _ZERO
+    fee_lines: tuple[CostLine, ...] = ()
     text = plan.text
-    if text is not None and not (
-        u.cache_write_tokens
-        or u.audio_input_tokens
-        or u.image_input_tokens
-        or u.audio_output_tokens
-        or u.image_output_tokens
+    # A Usage holding four counts or fewer in its __dict__ is text-only with no fees: every
+    # other field is the class-level zero (`Usage.__init__`'s text fast path stores only those
+    # counts, and image size/quality; any other Usage stores every field)
+    plain = len(u.__dict__) <= _TEXT_FIELDS and type(u) is Usage
+    if text is not None and (
+        plain
+        or not (
+            u.cache_write_tokens
+            or u.audio_input_tokens
+            or u.image_input_tokens
+            or u.audio_output_tokens
+            or u.image_output_tokens
+        )
     ):  # text only, the commonest: `_buckets` unrolled (a test holds the two equal)
         n = u.cached_tokens
         if n:
@@ -322,53 +333,26 @@ def price(
         for key, n in outputs:
             if n:
                 total_out += (memo.get(key) or rate(key))[0] * n
-    fee_lines: tuple[CostLine, ...] = ()
-    fees = _ZERO
-    if u.characters or u.audio_seconds or u.images or u.tool_calls:
+    if not plain and (u.characters or u.audio_seconds or u.images or u.tool_calls):
         lines: list[CostLine] = []
         fees = _fees(u, mp, lines)
         fee_lines = tuple(lines)
-    return _priced(
-        mp.model,
-        total_in,
-        total_out,
-        fees,
-        period.since,
-        plan.label,
-        period.source,
-        _lines,
-        (u, plan, fee_lines),
-    )
+    # the Cost, its lines deferred (`Cost.lines` writes them out when first read: most
+    # callers read the totals only, and the lines were most of the time of a call)
+    c: Cost = _new(Cost)
+    d = c.__dict__
+    d["model"] = mp.model
+    d["input"] = total_in
+    d["output"] = total_out
+    d["fees"] = fees
+    d["price_since"] = period.since
+    d["tier"] = plan.label
+    d["source"] = period.source
+    d["_pending"] = (_lines, (u, plan, fee_lines))
+    return c
 
 
 _Buckets = tuple[tuple[str, int], ...]
-_new = object.__new__
-
-
-def _priced(
-    model: str,
-    input: Decimal,
-    output: Decimal,
-    fees: Decimal,
-    price_since: date,
-    tier: str,
-    source: str,
-    build: Any,
-    args: tuple[Any, ...],
-) -> Cost:
-    """A `Cost` whose `lines` are ``build(*args)``, written out when first read (most callers
-    read the totals only, and the lines were most of the time of a call)."""
-    c: Cost = _new(Cost)
-    d = c.__dict__
-    d["model"] = model
-    d["input"] = input
-    d["output"] = output
-    d["fees"] = fees
-    d["price_since"] = price_since
-    d["tier"] = tier
-    d["source"] = source
-    d["_pending"] = (build, args)
-    return c
 
 
 def _buckets(u: Usage) -> tuple[_Buckets, _Buckets]:
