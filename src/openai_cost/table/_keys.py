@@ -185,13 +185,17 @@ class KeyIndex:
         size = n_m * n_t * 2 * n_i * span
         if size > _DENSE_LIMIT:
             return None
-        place = np.zeros(len(days), dtype=np.int64)
-        for codes, width in ((models[0], n_t), (tiers[0], 2), (batches[0], n_i), (images[0], span)):
+        # int32 (the rectangle is at most `_DENSE_LIMIT` places), in place, a pass per step
+        place = np.subtract(days.to_numpy(zero_copy_only=False), lo, dtype=np.int32)
+        stride = span
+        for codes, width in ((images[0], n_i), (batches[0], 2), (tiers[0], n_t), (models[0], 0)):
             if codes is not None:
-                place += codes.to_numpy(zero_copy_only=False)
-            place *= width
-        place += days.to_numpy(zero_copy_only=False)
-        place -= lo
+                c = codes.to_numpy(zero_copy_only=False)
+                if stride == 1:
+                    place += c
+                else:
+                    place += np.multiply(c, stride, dtype=np.int32)
+            stride *= width
         used = np.flatnonzero(np.bincount(place, minlength=size))
         key = (n_m, n_t, n_i, lo, span)
         if self._dense_key != key:
