@@ -267,3 +267,27 @@ def test_a_text_usage_with_a_fee_reaches_the_fees(extra: dict[str, object]) -> N
     u = Usage(input_tokens=10, output_tokens=5, **extra)  # type: ignore[arg-type]
     with pytest.raises(PricingError, match="cannot be priced"):
         price(u, dataclasses.replace(mp, period=period))
+
+
+def test_only_text_counts_keep_a_usage_on_the_plain_path() -> None:
+    """`price` skips its per-field checks for a Usage holding six fields or fewer (its text
+    fast path stores input, output, cached and reasoning counts, and image size / quality).
+    Any other count set must make `Usage` store every field."""
+    from openai_cost.pricing import _TEXT_FIELDS
+    from openai_cost.types import USAGE_COUNT_FIELDS
+
+    text = {"input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens"}
+    whole = {"input_tokens": 100, "output_tokens": 100, "cached_tokens": 50}
+    for name in (*USAGE_COUNT_FIELDS, "audio_seconds", "tool_calls"):
+        if name in text:
+            continue
+        value: object = {"web_search_call": 1} if name == "tool_calls" else 1
+        extra: dict[str, object] = {
+            "images": {"image_size": "1024x1024", "image_quality": "hd"},
+            "cache_write_12h_tokens": {"cache_write_tokens": 1},
+            "cached_audio_tokens": {"audio_input_tokens": 1},
+            "cached_image_tokens": {"image_input_tokens": 1},
+        }.get(name, {})  # type: ignore[assignment]
+        u = Usage(**whole, **{name: value}, **extra)  # type: ignore[arg-type]
+        assert len(u.__dict__) > _TEXT_FIELDS, name
+    assert len(Usage(**whole, reasoning_tokens=5).__dict__) <= _TEXT_FIELDS
