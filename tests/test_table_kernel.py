@@ -277,6 +277,8 @@ def test_resolved_model_is_the_catalog_id_and_null_costs_are_null_not_zero() -> 
     assert rows[3]["resolved_model"] is None
     # negative count: no cost at all (null), never a zero
     assert rows[2]["cost_input_usd"] is None and rows[2]["cost_total_usd"] is None
+    # no fee column: fees are zero where priced (one shared zero buffer), null where not
+    assert [r["cost_fees_usd"] for r in rows] == [Decimal(0), Decimal(0), None, None]
     assert rows[2]["unpriced_reason"] == "input_tokens must be >= 0, got -1"
     assert out.column("cost_total_usd").null_count == 2
     # gpt-4o-mini input $0.15 per 1M: 10 tokens = 0.0000015

@@ -123,6 +123,7 @@ class Kernel:
         self.today = today if today is not None else to_date(None)
         self.keys = KeyIndex(self.cat)
         self._tables: _Tables | None = None
+        self._zeros: Any = None  # the data of a zero decimal column, shared (it is read-only)
         pa = self.pa
         self.money = pa.decimal128(38, PRICE_SCALE)
 
@@ -217,14 +218,17 @@ class Kernel:
         sign), which is several times faster than Arrow's cast.
         """
         pa, np = self.pa, self.np
+        if units is None:  # no column of this side: zeros, one buffer shared by the batches
+            if self._zeros is None or self._zeros.size < 16 * n:
+                zeros = np.zeros(2 * n, dtype=np.int64)
+                zeros.flags.writeable = False
+                self._zeros = pa.py_buffer(zeros)
+            return pa.Array.from_buffers(self.money, n, [valid, self._zeros])
         buf = pa.allocate_buffer(16 * n)  # from Arrow's pool, reused batch after batch
         words = np.frombuffer(buf, dtype=np.int64).reshape(n, 2)
-        if units is None:
-            words[:] = 0
-        else:
-            x = np.frombuffer(units.buffers()[1], dtype=np.int64, count=n, offset=units.offset * 8)
-            words[:, 0] = x
-            np.right_shift(x, 63, out=words[:, 1])  # the sign, in the high word
+        x = np.frombuffer(units.buffers()[1], dtype=np.int64, count=n, offset=units.offset * 8)
+        words[:, 0] = x
+        np.right_shift(x, 63, out=words[:, 1])  # the sign, in the high word
         return pa.Array.from_buffers(self.money, n, [valid, buf])
 
     # ------------------------------------------------------------------ pricing
