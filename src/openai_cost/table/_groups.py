@@ -83,6 +83,12 @@ class _Group:
         self.tools: dict[str, tuple[int | None, str | None, str | None]] = {}
 
 
+def _failed(reason: str) -> _Group:
+    g = _Group()
+    g.reason = reason
+    return g
+
+
 def _resolve(
     cat: Catalog,
     model: str | None,
@@ -92,17 +98,14 @@ def _resolve(
     image_key: str | None,
     shared: dict[tuple[Any, ...], tuple[Any, _Group]],
 ) -> _Group:
-    g = _Group()
     if not model:
-        g.reason = (
+        return _failed(
             "model= is required to price a bare usage (the usage object does not name its model)"
         )
-        return g
     try:
         mp = cat.resolve(model, day)
     except OpenAICostError as e:
-        g.reason = str(e)
-        return g
+        return _failed(str(e))
     try:
         tname = normalize_tier(tier)
         if batch and tname in _OWN_TABLE:
@@ -111,23 +114,17 @@ def _resolve(
                 "service tier"
             )
     except PricingError as e:
-        g.reason = str(e)
-        return g
-    period = mp.period
-    # the rates depend on the entry, its period (the catalog-wide tool fees merged into its
-    # standard rates change with the day), the tier and the image key only: share them
-    shared_key = (
-        mp.model,
-        period.since,
-        frozenset(period.standard.items()),
-        tname,
-        batch,
-        image_key,
-    )
+        return _failed(str(e))
+    # the rates depend on the price entry in force (the catalog shares one `ModelPrice` per
+    # stretch of constant rates: its period and the catalog-wide tool fees of the day), the
+    # tier and the image key only: share them (the entry is kept, so its id stays its own)
+    shared_key = (id(mp), tname, batch, image_key)
     hit = shared.get(shared_key)
     if hit is not None:
         return hit[1]
-    shared[shared_key] = (period, g)
+    g = _Group()
+    shared[shared_key] = (mp, g)
+    period = mp.period
     g.model = mp.model
     g.since = period.since
     lc = period.long_context
