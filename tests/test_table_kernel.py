@@ -353,9 +353,15 @@ def test_a_small_key_rectangle_is_looked_up_in_a_table_kept_across_batches(
     rows = _few_keys(4_000, 31, models, date(2025, 3, 1), 365)
     rows += _few_keys(1_000, 37, models, date(2025, 6, 1), 30)  # another rectangle
     t = _rows_table(rows)
-    kernel = Kernel()
-    out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
+    # small batches (DuckDB's 2048-row vectors) keep to the cached codes
+    small = Kernel()
+    out = [small.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
     _same_as_cost_of(rows, pa.Table.from_batches(out))
+    assert small.keys._by_code and small.keys._dense_key == ()
+    monkeypatch.setattr(_keys, "_DENSE_MIN_ROWS", 1_000)  # as if these batches were large
+    kernel = Kernel()
+    dense = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]
+    assert pa.Table.from_batches(dense).equals(pa.Table.from_batches(out))
     assert kernel.keys._dense_key[3] == (date(2025, 6, 1) - date(1970, 1, 1)).days
     assert not kernel.keys._by_code  # never hashed
     # the same rows, each batch too large for a table: the hashed stable codes, same result

@@ -24,6 +24,7 @@ _DAY_SPAN = 1 << 16  # a batch's days within this span are coded by offset, with
 _KNOWN_LIMIT = 4096  # distinct names a kernel remembers per key column
 _CODE_LIMIT = 1 << 62  # combined group codes stay below this (compacted when they would not)
 _DENSE_LIMIT = 1 << 20  # places in a batch's key rectangle for a lookup table
+_DENSE_MIN_ROWS = 1 << 16  # rows in a batch for a lookup table (smaller: cached codes)
 _DAY_STRIDE = 1 << 22  # stable key codes: the day's place (days -2**21 .. 2**21 from 1970)
 _DAY_OFFSET = 1 << 21
 
@@ -77,7 +78,8 @@ class KeyIndex:
         lo, hi = (v.as_py() for v in pc.min_max(day).values())
         found = None
         if all(k[2] for k in (models, tiers, images)):  # stable codes
-            found = self._dense_group_ids(models, tiers, batches, images, day, lo, hi)
+            if n >= _DENSE_MIN_ROWS:  # a table per rectangle pays off on large batches only
+                found = self._dense_group_ids(models, tiers, batches, images, day, lo, hi)
             if found is None and lo >= -_DAY_OFFSET and hi < _DAY_OFFSET:
                 found = self._stable_group_ids(models, tiers, batches, images, day)
         if found is None:
