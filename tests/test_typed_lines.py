@@ -13,12 +13,14 @@ import json
 import warnings
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from _usage_helpers import make_catalog
 from openai_cost import Catalog
 from openai_cost.summary import iter_records, summarize
+from openai_cost.usage._files import BLANK, parse_line
 from openai_cost.usage._typed import typed_decoders
 
 D = Decimal
@@ -192,3 +194,63 @@ def test_lines_neither_decoder_reads_agree(cat: Catalog, tmp_path: Path) -> None
            "usage": {"prompt_tokens": 8, "total_tokens": 8}}  # fmt: skip
     lines = [json.dumps(emb)] * 200 + [body()] * 3
     _agree(cat, tmp_path / "emb.jsonl", lines)
+
+
+def _table_rows(sources: list[Any]) -> list[dict[str, Any]]:
+    from openai_cost.table import from_records
+
+    rows = from_records(sources, batch_size=7).read_all().to_pylist()
+    for r in rows:
+        del r["source"], r["line"]
+    return rows
+
+
+def test_from_records_reads_typed_lines_as_extract_usage_does(tmp_path: Path) -> None:
+    """``table.from_records`` of a file (typed decoders first) gives the rows it gives for the
+    same lines as parsed objects (`extract_usage` on each), every variant included, over
+    several record batches."""
+    lines = [batch(body(), i=1)]
+    for name, text, _ in _variants():
+        if name != "prompt huge":  # beyond 64 bits: orjson (files) reads a float, json an int
+            lines += [batch(text, i=2), text]
+    lines += [batch(body(), i=3), "", batch(body(), status="500", i=4), batch(body(), i=5)[:-9]]
+    lines += [body()] * 3
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with warnings.catch_warnings(record=True) as w_file:
+        warnings.simplefilter("always")
+        from_file = _table_rows([path])
+    # each line as the file reader parses it (a cut line is a UsageError, a blank one nothing)
+    objs = [parse_line(ln.encode() + b"\n") for ln in lines]
+    objs = [o for o in objs if o is not BLANK]
+    with warnings.catch_warnings(record=True) as w_objs:
+        warnings.simplefilter("always")
+        from_objs = _table_rows(objs)
+    assert len(from_file) == len(from_objs) > 60
+    for i, (a, b) in enumerate(zip(from_file, from_objs, strict=True)):
+        assert a == b, (i, a, b)
+    assert [str(x.message) for x in w_file] == [str(x.message) for x in w_objs]
+
+
+def test_from_records_typed_row_by_hand(tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl"
+    path.write_text(batch(body(), i=1) + "\n" + batch(body(), i=2) + "\n")
+    rows = _table_rows([path])
+    assert len(rows) == 2
+    r = rows[1]
+    assert (r["model"], r["batch"], r["endpoint"], r["custom_id"], r["request_id"]) == (
+        MINI, True, "chat.completions", "request-2", "chatcmpl-1")  # fmt: skip
+    assert r["created_at"].timestamp() == JAN8
+    assert (r["input_tokens"], r["cached_tokens"], r["output_tokens"]) == (1000, 512, 100)
+    assert r["reasoning_tokens"] == r["audio_input_tokens"] == 0
+    assert r["web_search_call"] is None and r["unpriced_reason"] is None
+
+
+def test_from_records_a_count_beyond_64_bits_is_a_row_with_its_reason() -> None:
+    huge = json.loads(body('{"prompt_tokens":99999999999999999999,"completion_tokens":5}'))
+    rows = _table_rows([huge, json.loads(body())])
+    assert rows[0]["unpriced_reason"] == (
+        "input_tokens = 99999999999999999999 does not fit the usage table's 64-bit column"
+    )
+    assert rows[0]["input_tokens"] is None and rows[0]["model"] == MINI
+    assert rows[1]["input_tokens"] == 1000 and rows[1]["unpriced_reason"] is None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from datetime import timezone
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
+from .._limits import MAX_INT64
 from ..errors import FailedRequestError, OpenAICostError
 from ..types import USAGE_COUNT_FIELDS
 from ..usage import USAGE_EVENTS, extract_usage, iter_records
+from ..usage._files import BLANK, _orjson_loads, parse_line
+from ..usage._typed import chat_bodies
 from ._arrow import require_pyarrow
 from ._kernel import TOOL_COLUMNS
 
@@ -66,17 +70,6 @@ def _is_stream_part(obj: Any) -> bool:
     return obj.get("object") is None and isinstance(typ, str) and typ not in USAGE_EVENTS
 
 
-def _items(sources: Iterable[Any]) -> Iterator[tuple[str, int, Any]]:
-    n = 0
-    for src in sources:
-        if isinstance(src, (str, os.PathLike)):
-            for rec in iter_records(src):
-                yield rec.source, rec.line, rec.obj
-        else:
-            n += 1
-            yield "<objects>", n, src
-
-
 def _row(source: str, line: int, obj: Any) -> dict[str, Any] | None:
     row: dict[str, Any] = {"source": source, "line": line}
     if isinstance(obj, Exception):
@@ -110,7 +103,15 @@ def _row(source: str, line: int, obj: Any) -> dict[str, Any] | None:
         image_quality=u.image_quality,
     )
     for f in USAGE_COUNT_FIELDS:
-        row[f] = getattr(u, f)
+        v = getattr(u, f)
+        if v > MAX_INT64:  # the table's count columns are int64
+            return {
+                "source": source,
+                "line": line,
+                "model": call.model,
+                "unpriced_reason": f"{f} = {v} does not fit the usage table's 64-bit column",
+            }
+        row[f] = v
     for tool, count in u.tool_calls.items():
         if tool not in TOOL_COLUMNS:
             row["unpriced_reason"] = (
@@ -121,6 +122,87 @@ def _row(source: str, line: int, obj: Any) -> dict[str, Any] | None:
     return row
 
 
+_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_I_CREATED = USAGE_TABLE_COLUMNS.index("created_at")
+_FLUSH: Any = object()  # from the line reader: the rows make a full batch
+_ZERO_SECONDS = Decimal(0)
+# a plain Chat call's row: every column after custom_id, as `_row` fills it for such a call
+_TAIL = (
+    (0,) * (len(USAGE_COUNT_FIELDS) - 14)
+    + (_ZERO_SECONDS, None, None)
+    + (None,) * (len(TOOL_COLUMNS) + 1)
+)
+_COUNTS_AT = [USAGE_COUNT_FIELDS.index(f) for f in (
+    "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens",
+    "rejected_prediction_tokens", "accepted_prediction_tokens")]  # fmt: skip
+assert _COUNTS_AT == [0, 1, 2, 9, 12, 13]  # the order `_typed_row` writes them in
+
+
+def _as_tuple(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A `_row` dict in the table's column order, ``created_at`` in microseconds."""
+    out = [row.get(c) for c in USAGE_TABLE_COLUMNS]
+    created = out[_I_CREATED]
+    if created is not None:
+        out[_I_CREATED] = (created - _EPOCH) // _US
+    return tuple(out)
+
+
+def _lines_to_rows(rows: list[tuple[Any, ...]], batch_size: int) -> Callable[..., Iterator[Any]]:
+    """The line reader of a JSON Lines file: the common Chat lines straight from the typed
+    decoders into rows, every other line through `_row` (what `extract_usage` says)."""
+
+    def read(
+        name: str, n: int, lines: Iterator[bytes], tell: Any, on_progress: Any
+    ) -> Iterator[Any]:
+        loads = _orjson_loads()
+        append = rows.append
+        for line, body, outer, inp, out, cached, reasoning, rejected, accepted in chat_bodies(
+            lines
+        ):
+            n += 1
+            if body is not None:
+                if outer is None:
+                    rid, cid, batch = body.id, None, False
+                else:
+                    rid, cid, batch = body.id or outer.response.request_id, outer.custom_id, True
+                append(
+                    (name, n, body.model, body.created * 1_000_000, body.service_tier, batch,
+                     "chat.completions", rid, cid, inp, out, cached, 0, 0, 0, 0, 0, 0,
+                     reasoning, 0, 0, rejected, accepted, *_TAIL)
+                )  # fmt: skip
+            else:
+                try:
+                    obj = loads(line)
+                except ValueError:  # orjson refused it: json decides, as iter_records does
+                    obj = parse_line(line)
+                    if obj is BLANK:
+                        continue
+                row = _row(name, n, obj)
+                if row is None:
+                    continue
+                append(_as_tuple(row))
+            if len(rows) >= batch_size:
+                yield _FLUSH
+
+    return read
+
+
+def _batch(pa: Any, schema: Any, rows: list[tuple[Any, ...]]) -> Any:
+    cols = list(zip(*rows, strict=True))
+    n = len(rows)
+    arrays = []
+    for i, f in enumerate(schema):
+        col = cols[i]
+        if i == _I_CREATED:
+            arrays.append(pa.array(col, pa.int64()).cast(f.type))
+        elif col.count(col[0]) == n:  # one value throughout (zeros, nulls): no per-value work
+            arrays.append(pa.repeat(pa.scalar(col[0], f.type), n))
+        else:
+            arrays.append(pa.array(col, f.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
 def iter_usage_batches(sources: Iterable[Any], *, batch_size: int = 65_536) -> Iterator[Any]:
     """Yield `pyarrow.RecordBatch` objects of at most ``batch_size`` usage rows.
 
@@ -128,24 +210,35 @@ def iter_usage_batches(sources: Iterable[Any], *, batch_size: int = 65_536) -> I
     """
     pa, _ = require_pyarrow()
     schema = _schema()
-    rows: list[dict[str, Any]] = []
-    for source, line, obj in _items(sources):
-        row = _row(source, line, obj)
-        if row is None:
-            continue
-        rows.append(row)
-        if len(rows) >= batch_size:
-            yield pa.RecordBatch.from_pylist(rows, schema=schema)
-            rows = []
+    rows: list[tuple[Any, ...]] = []
+    reader = _lines_to_rows(rows, batch_size)
+    n = 0
+    for src in sources:
+        if isinstance(src, (str, os.PathLike)):
+            items: Iterable[Any] = iter_records(src).items(reader)
+        else:
+            n += 1
+            items = (("<objects>", n, src),)
+        for item in items:
+            if item is not _FLUSH:
+                row = _row(*item)
+                if row is None:
+                    continue
+                rows.append(_as_tuple(row))
+            if len(rows) >= batch_size:
+                yield _batch(pa, schema, rows)
+                rows.clear()
     if rows:
-        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+        yield _batch(pa, schema, rows)
 
 
 def from_records(sources: Iterable[Any], *, batch_size: int = 65_536) -> Any:
     """Flatten responses, logs and Batch output files into a usage table, streaming.
 
     Every shape `analyze` reads works: files are read with the same reader (JSON Lines, JSON
-    arrays, SSE captures, ``.gz``) and each item with `extract_usage`.
+    arrays, SSE captures, ``.gz``) and each item with `extract_usage`; the common lines of a
+    JSON Lines file (a Chat Completions body, alone or in a 200 Batch line) go straight from
+    `analyze`'s typed decoders into the columns, with the values `extract_usage` gives.
 
     Args:
         sources: paths (``str`` or ``os.PathLike``; ``"-"`` is stdin) and/or objects

@@ -47,8 +47,9 @@ class LineSink(Protocol):
         lines: Iterator[bytes],
         tell: Callable[[], int] | None,
         on_progress: Callable[[int], None] | None,
-    ) -> None:
-        """Read ``lines`` (``n``: the line number before the first of them) to the end."""
+    ) -> Iterator[Any] | None:
+        """Read ``lines`` (``n``: the line number before the first of them) to the end; or
+        return an iterator that does, whose values are passed on among the items."""
 
 
 class Records:
@@ -79,7 +80,8 @@ class Records:
         return Records(self._sources + other._sources)
 
     def items(self, sink: LineSink | None) -> Iterator[Item]:
-        """The items; with ``sink``, the lines of JSON Lines files after the first go to it."""
+        """The items; with ``sink``, the lines of JSON Lines files after the first go to it
+        (and what it returns, when it returns an iterator, comes among the items)."""
         for source, on_progress in self._sources:
             yield from _items(source, on_progress, sink)
 
@@ -196,7 +198,9 @@ def _read(
         yield Item(name, n, UsageError(f"line is not JSON: {first[:60]!r}"))
     tell = raw.tell if on_progress is not None and raw.seekable() else None
     if sink is not None:
-        sink(name, n, lines, tell, on_progress)
+        more = sink(name, n, lines, tell, on_progress)
+        if more is not None:
+            yield from more
         if tell is not None:
             on_progress(tell())  # type: ignore[misc]
         return

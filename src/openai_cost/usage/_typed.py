@@ -11,13 +11,13 @@ count the same way, and a line they refuse is read exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, NamedTuple
 
 from ..types import MAX_TIMESTAMP
 from ._mapping import CHAT_COMPLETION_DETAIL_KEYS, CHAT_PROMPT_DETAIL_KEYS, CHAT_USAGE_KEYS
 
-__all__ = ["TypedDecoders", "typed_decoders"]
+__all__ = ["TypedDecoders", "chat_bodies", "typed_decoders"]
 
 _MAX_COUNT = 2**63 - 1  # beyond it the general reader (orjson) reads a float, never priced
 # the details' keys the Chat fast path requires to be zero (or absent)
@@ -33,10 +33,10 @@ class TypedDecoders(NamedTuple):
     """What `typed_decoders` returns."""
 
     batch_line: Callable[[bytes], Any]
-    """Decodes a Batch output line: ``.custom_id``, ``.error``, ``.response.status_code``,
-    ``.response.body`` (a chat body, below)."""
+    """Decodes a Batch output line: ``.custom_id`` (a string), ``.error``,
+    ``.response.status_code``, ``.response.request_id``, ``.response.body`` (a chat body)."""
     chat_body: Callable[[bytes], Any]
-    """Decodes a Chat Completions body: ``.model``, ``.created``, ``.service_tier``,
+    """Decodes a Chat Completions body: ``.id``, ``.model``, ``.created``, ``.service_tier``,
     ``.usage`` (``.prompt_tokens``, ``.completion_tokens``, ``.prompt_tokens_details``,
     ``.completion_tokens_details``; absent details are None), and ``.custom_id`` (UNSET when
     absent: a body with one is a Batch line, not a body)."""
@@ -97,14 +97,18 @@ def _build() -> TypedDecoders:
             ("created", Annotated[int, Meta(ge=0, le=MAX_TIMESTAMP)]),
             ("usage", usage),
             ("service_tier", str | None, None),
+            ("id", str | None, None),
             ("custom_id", Any, msgspec.UNSET),
         ],
     )
-    response = msgspec.defstruct("BatchResponse", [("status_code", int), ("body", body)])
+    response = msgspec.defstruct(
+        "BatchResponse",
+        [("status_code", int), ("body", body), ("request_id", str | None, None)],
+    )
     line = msgspec.defstruct(
         "BatchLine",
         [
-            ("custom_id", msgspec.Raw),
+            ("custom_id", str),
             ("response", response | None, None),
             ("error", Any, None),
         ],
@@ -115,3 +119,58 @@ def _build() -> TypedDecoders:
         msgspec.DecodeError,
         msgspec.UNSET,
     )
+
+
+def chat_bodies(
+    lines: Iterator[bytes], *, refusals: int = 64
+) -> Iterator[tuple[bytes, Any, Any, int, int, int, int, int, int]]:
+    """Each line, with its Chat Completions body when the typed decoders read one they can
+    count: ``(line, body, batch_line, input, output, cached, reasoning, rejected,
+    accepted)``; ``body`` is None (and the rest zero) for a line to read the general way.
+
+    ``batch_line`` is the decoded Batch output line (``.custom_id``, ``.response``), or None
+    for a bare body. A body is given only when its counts are consistent (cached within input,
+    reasoning and rejected predictions within output). The Batch decoder is tried first; after
+    ``refusals`` refusals outnumbering its successes four to one, the chat decoder, then none.
+    """
+    typed = typed_decoders()
+    kinds = [] if typed is None else [(typed.batch_line, True), (typed.chat_body, False)]
+    decode, is_batch = kinds.pop(0) if kinds else (None, False)
+    refusal = typed.error if typed is not None else ValueError
+    unset = typed.unset if typed is not None else None
+    refused = ok = 0
+    for line in lines:
+        if decode is None:
+            yield line, None, None, 0, 0, 0, 0, 0, 0
+            continue
+        try:
+            t = decode(line)
+        except refusal:
+            refused += 1
+            if refused > refusals and refused > 4 * ok:
+                decode, is_batch = kinds.pop(0) if kinds else (None, False)
+                refused = ok = 0
+            yield line, None, None, 0, 0, 0, 0, 0, 0
+            continue
+        ok += 1
+        if is_batch:
+            r = t.response
+            good = t.error is None and r is not None and r.status_code == 200
+            body, outer = (r.body, t) if good else (None, None)
+        else:
+            body, outer = (t, None) if t.custom_id is unset else (None, None)
+        if body is not None:
+            u = body.usage
+            inp, out = u.prompt_tokens, u.completion_tokens
+            pd, cd = u.prompt_tokens_details, u.completion_tokens_details
+            cached = 0 if pd is None else pd.cached_tokens or 0
+            if cd is None:
+                reasoning = rejected = accepted = 0
+            else:
+                reasoning = cd.reasoning_tokens or 0
+                rejected = cd.rejected_prediction_tokens or 0
+                accepted = cd.accepted_prediction_tokens or 0
+            if cached <= inp and reasoning <= out and rejected <= out:
+                yield line, body, outer, inp, out, cached, reasoning, rejected, accepted
+                continue
+        yield line, None, None, 0, 0, 0, 0, 0, 0
