@@ -1,11 +1,26 @@
-"""Import time of openai_cost and per-call time of cost_of, against genai-prices and litellm.
+"""Import time of openai_cost and per-call time of cost_of, against genai-prices, tokencost
+and litellm.
 
 Usage: python benchmarks/bench_core.py [--quick]
 
 Both figures are measured in the same run for every library present and printed as ratios.
 Import time is the median wall time of ``python -c "import X"`` minus a bare interpreter
 (``python -c "pass"``), each in a fresh process. Per-call time prices the prompt-caching guide's
-example usage (2006 prompt tokens, 1920 cached, 300 completion) on gpt-4o.
+example usage (2006 prompt tokens, 1920 cached, 300 completion) on gpt-4o, starting from the
+API's usage dict on every side, each peer called the fastest honest way its API allows:
+
+* openai_cost: ``cost_of(usage_dict, model="gpt-4o")`` (reads and checks every field of the
+  dict, resolves the model on today's date, returns a `Cost` with its lines); and the same from a
+  ``Usage(...)`` built from the three counts, for the side that starts from counts;
+* tokencost: ``calculate_cost_by_tokens`` three times (uncached input, cached input, output;
+  the caller splits the cached tokens out of the prompt tokens), summed;
+* genai-prices: ``calc_price(Usage(...), model_ref=, provider_id=)``;
+* litellm: ``cost_per_token(model=, prompt_tokens=, completion_tokens=,
+  cache_read_input_tokens=)``.
+
+The sides run in turn, round after round (``ROUNDS``), each round timing a fixed number of
+calls per side; the best round of each side is reported, so that a busy machine does not
+favour the side that ran at a quiet moment.
 """
 
 from __future__ import annotations
@@ -41,15 +56,22 @@ def import_time(module: str, runs: int) -> float:
     return mod - bare
 
 
-def per_call(fn: Callable[[], object], seconds: float = 1.0) -> float:
+def calls_per_round(fn: Callable[[], object], seconds: float) -> int:
     fn()  # warm caches (price data load, model resolution)
-    n, total = 1, 0.0
-    while True:
-        total = timeit.timeit(fn, number=n)
-        if total >= seconds / 5:
-            break
+    n = 1
+    while timeit.timeit(fn, number=n) < seconds:
         n *= 2
-    best = min(timeit.repeat(fn, number=n, repeat=5)) / n
+    return n
+
+
+def per_call(sides: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Best time per call of each side, the sides interleaved round after round."""
+    number = {name: calls_per_round(fn, 0.05 if QUICK else 0.1) for name, fn in sides.items()}
+    best = dict.fromkeys(sides, float("inf"))
+    for _ in range(rounds):
+        for name, fn in sides.items():
+            t = timeit.timeit(fn, number=number[name]) / number[name]
+            best[name] = min(best[name], t)
     return best
 
 
@@ -75,28 +97,51 @@ def main() -> None:
 
     import openai_cost
 
-    print("\ncost_of per call (best of 5, gpt-4o, cached usage dict)")
-    results = {
-        "openai_cost": per_call(lambda: openai_cost.cost_of(USAGE, model="gpt-4o")),
+    rounds = 5 if QUICK else 15
+    print(f"\ncost_of per call (gpt-4o, cached usage dict; best of {rounds} interleaved rounds)")
+    u = USAGE
+    details: dict[str, int] = u["prompt_tokens_details"]  # type: ignore[assignment]
+    sides: dict[str, Callable[[], object]] = {
+        "openai_cost": lambda: openai_cost.cost_of(USAGE, model="gpt-4o"),
+        "openai_cost from counts": lambda: openai_cost.cost_of(
+            openai_cost.Usage(
+                input_tokens=u["prompt_tokens"],  # type: ignore[arg-type]
+                cached_tokens=details["cached_tokens"],
+                output_tokens=u["completion_tokens"],  # type: ignore[arg-type]
+            ),
+            model="gpt-4o",
+        ),
     }
-    expected = openai_cost.cost_of(USAGE, model="gpt-4o", at="2025-06-01").total
+    totals = {"openai_cost": openai_cost.cost_of(USAGE, model="gpt-4o").total}
+    if have("tokencost"):
+        from tokencost import calculate_cost_by_tokens as by_tokens
+
+        def tc() -> object:
+            cached = details["cached_tokens"]
+            return (
+                by_tokens(u["prompt_tokens"] - cached, "gpt-4o", "input")  # type: ignore[operator]
+                + by_tokens(cached, "gpt-4o", "cached")
+                + by_tokens(u["completion_tokens"], "gpt-4o", "output")  # type: ignore[arg-type]
+            )
+
+        sides["tokencost (3 calls)"] = tc
+        totals["tokencost"] = tc()  # type: ignore[assignment]
     if have("genai_prices"):
         from genai_prices import Usage, calc_price
 
         def gp() -> object:
-            u = USAGE
             return calc_price(
                 Usage(
-                    input_tokens=u["prompt_tokens"],
-                    cache_read_tokens=u["prompt_tokens_details"]["cached_tokens"],  # type: ignore[index]
-                    output_tokens=u["completion_tokens"],
+                    input_tokens=u["prompt_tokens"],  # type: ignore[arg-type]
+                    cache_read_tokens=details["cached_tokens"],
+                    output_tokens=u["completion_tokens"],  # type: ignore[arg-type]
                 ),
                 model_ref="gpt-4o",
                 provider_id="openai",
             )
 
-        results["genai_prices.calc_price"] = per_call(gp)
-        print(f"  (same total from genai-prices: {gp().total_price} vs ours {expected})")  # type: ignore[attr-defined]
+        sides["genai_prices.calc_price"] = gp
+        totals["genai_prices"] = gp().total_price  # type: ignore[attr-defined]
     if have("litellm"):
         import litellm
 
@@ -108,11 +153,13 @@ def main() -> None:
                 cache_read_input_tokens=1920,
             )
 
-        results["litellm.cost_per_token"] = per_call(ll)
+        sides["litellm.cost_per_token"] = ll
+    print("  totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    results = per_call(sides, rounds)
     ours = results["openai_cost"]
     for name, t in results.items():
-        ratio = "" if name == "openai_cost" else f"  ({t / ours:,.1f}x slower than openai_cost)"
-        print(f"  {name:<24} {t * 1e6:8.2f} µs{ratio}")
+        ratio = "" if name == "openai_cost" else f"  ({t / ours:,.2f}x openai_cost's time)"
+        print(f"  {name:<26} {t * 1e6:8.2f} µs{ratio}")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ HEAVY = (
     "sqlite3",
     "openai_cost.org",
     "pyarrow",
+    "numpy",
     "duckdb",
     "pyspark",
     "orjson",

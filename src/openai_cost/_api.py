@@ -10,7 +10,7 @@ from .catalog import Catalog, catalog
 from .errors import UsageError
 from .pricing import price
 from .types import Call, Cost, Usage
-from .usage import as_mapping, extract_usage, usage_from_mapping
+from .usage import as_mapping, chat_dict_usage, extract_usage, usage_from_mapping
 
 __all__ = ["cost_of"]
 
@@ -69,7 +69,9 @@ def cost_of(
         PricingError: a bucket has no rate, or the tier is unknown or not offered.
     """
     call: Call | None = None
-    if isinstance(obj, Usage):
+    if type(obj) is dict and (fast := chat_dict_usage(obj)) is not None:
+        usage = fast  # a Chat usage dict, the commonest input
+    elif isinstance(obj, Usage):
         usage = obj
     elif isinstance(obj, Call):
         call = obj

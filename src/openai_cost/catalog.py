@@ -332,7 +332,7 @@ class Catalog:
             UnknownModelError: the name is unknown; the message names the closest known ids.
             PriceNotInForceError: the model is known but ``at`` is before its first price.
         """
-        day = to_date(at)
+        day = _today() if at is None else to_date(at)
         key = (model, day)
         hit = self._cache.get(key)
         if hit is not None:

@@ -27,7 +27,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from .errors import PricingError
-from .types import BUCKETS, FEE_DIMENSIONS, Cost, CostLine, ModelPrice, PricePeriod, Rates, Usage
+from .types import (
+    BUCKETS,
+    FEE_DIMENSIONS,
+    Cost,
+    CostLine,
+    ModelPrice,
+    PricePeriod,
+    Rates,
+    Usage,
+)
 
 __all__ = ["normalize_tier", "price"]
 
@@ -166,10 +175,13 @@ def _rater(mp: ModelPrice, period: PricePeriod, tier: str, batch: bool, long_ctx
     return _Rater(model, "default", lc.standard, lc.standard)
 
 
+_TEXT_BUCKETS = ("cached_input", "input", "reasoning", "output")
+
+
 class _Plan:
     """Resolved rates of one (price entry, tier, batch, long-context) combination, memoised."""
 
-    __slots__ = ("label", "memo", "mp", "notes", "rater")
+    __slots__ = ("label", "memo", "mp", "notes", "rater", "text")
 
     def __init__(self, mp: ModelPrice, rater: _Rater, label: str, notes: tuple[str, ...]) -> None:
         self.mp = mp
@@ -177,6 +189,15 @@ class _Plan:
         self.label = label
         self.notes = notes
         self.memo: dict[str, tuple[Decimal, Decimal, str | None]] = {}
+        # per-token rates of a text-only usage's four buckets (cached, input, reasoning,
+        # output), or None when one has no rate (`price` then looks each one up, and raises
+        # only for a bucket that has tokens)
+        self.text: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
+        try:
+            c, i, r, o = (self.rate(k)[0] for k in _TEXT_BUCKETS)
+        except PricingError:
+            return
+        self.text = (c, i, r, o)
 
     def rate(self, key: str) -> tuple[Decimal, Decimal, str | None]:
         """(rate per token, rate per 1M, note) for a token bucket."""
@@ -220,6 +241,8 @@ def _plan(mp: ModelPrice, tname: str, batch: bool, long_ctx: bool) -> _Plan:
 
 
 _ZERO = Decimal(0)
+_new = object.__new__
+_TEXT_FIELDS = 6  # the four counts of a text-only Usage, and image size and quality
 _UNIT = "1M tokens"
 
 
@@ -264,16 +287,77 @@ def price(
         long_context = lc is not None and u.input_tokens > lc.threshold
     else:
         long_context = long_context and lc is not None
-    plan = _plan(mp, tname, batch, long_context)
-    rate = plan.rate
-    memo = plan.memo
-    new = tuple.__new__  # CostLine(...) without the Python-level __new__: this path is hot
-    lines: list[CostLine] = []
-    add = lines.append
+    plan = _PLANS.get((id(mp), tname, batch, long_context))
+    if plan is None or plan.mp is not mp:
+        plan = _plan(mp, tname, batch, long_context)
+    # the totals now (every rate looked up, so a missing one raises here); the lines are
+    # written out from the same buckets and memoised rates when first read (`_lines`)
     total_in = _ZERO
     total_out = _ZERO
+    fees = _ZERO
+    fee_lines: tuple[CostLine, ...] = ()
+    text = plan.text
+    # A Usage holding four counts or fewer in its __dict__ is text-only with no fees: every
+    # other field is the class-level zero (`Usage.__init__`'s text fast path stores only those
+    # counts, and image size/quality; any other Usage stores every field)
+    plain = len(u.__dict__) <= _TEXT_FIELDS and type(u) is Usage
+    if text is not None and (
+        plain
+        or not (
+            u.cache_write_tokens
+            or u.audio_input_tokens
+            or u.image_input_tokens
+            or u.audio_output_tokens
+            or u.image_output_tokens
+        )
+    ):  # text only, the commonest: `_buckets` unrolled (a test holds the two equal)
+        n = u.cached_tokens
+        if n:
+            total_in += text[0] * n
+        n = u.input_tokens - n
+        if n:
+            total_in += text[1] * n
+        n = u.reasoning_tokens
+        if n:
+            total_out += text[2] * n
+        n = u.output_tokens - n
+        if n:
+            total_out += text[3] * n
+    else:
+        rate = plan.rate
+        memo = plan.memo
+        inputs, outputs = _buckets(u)
+        for key, n in inputs:
+            if n:
+                total_in += (memo.get(key) or rate(key))[0] * n
+        for key, n in outputs:
+            if n:
+                total_out += (memo.get(key) or rate(key))[0] * n
+    if not plain and (u.characters or u.audio_seconds or u.images or u.tool_calls):
+        lines: list[CostLine] = []
+        fees = _fees(u, mp, lines)
+        fee_lines = tuple(lines)
+    # the Cost, its lines deferred (`Cost.lines` writes them out when first read: most
+    # callers read the totals only, and the lines were most of the time of a call)
+    c: Cost = _new(Cost)
+    d = c.__dict__
+    d["model"] = mp.model
+    d["input"] = total_in
+    d["output"] = total_out
+    d["fees"] = fees
+    d["price_since"] = period.since
+    d["tier"] = plan.label
+    d["source"] = period.source
+    d["_pending"] = (_lines, (u, plan, fee_lines))
+    return c
 
-    # ---- input buckets, most specific first
+
+_Buckets = tuple[tuple[str, int], ...]
+
+
+def _buckets(u: Usage) -> tuple[_Buckets, _Buckets]:
+    """The exclusive (bucket, count) pairs of the input and the output side, most specific
+    first: `types.BUCKETS`' tree unrolled (a test holds the two equal)."""
     cached = u.cached_tokens
     if u.cache_write_tokens or u.audio_input_tokens or u.image_input_tokens:
         c_audio = u.cached_audio_tokens
@@ -282,7 +366,7 @@ def price(
         image_in = u.image_input_tokens - c_image
         write = u.cache_write_tokens
         write_12h = u.cache_write_12h_tokens
-        buckets: tuple[tuple[str, int], ...] = (
+        inputs: _Buckets = (
             ("cached_audio_input", c_audio),
             ("cached_image_input", c_image),
             ("cached_input", cached - c_audio - c_image),
@@ -293,43 +377,31 @@ def price(
             ("input", u.input_tokens - cached - write - audio_in - image_in),
         )
     else:  # the common text-only case
-        buckets = (("cached_input", cached), ("input", u.input_tokens - cached))
-    for key, n in buckets:
-        if n:
-            per_token, r, note = memo.get(key) or rate(key)
-            amount = per_token * n
-            total_in += amount
-            add(new(CostLine, (key, n, r, _UNIT, amount, "input", note)))
-
-    # ---- output buckets
+        inputs = (("cached_input", cached), ("input", u.input_tokens - cached))
     audio_out = u.audio_output_tokens
     image_out = u.image_output_tokens
     reasoning = u.reasoning_tokens
     if audio_out or image_out:
-        buckets = (
+        outputs: _Buckets = (
             ("audio_output", audio_out),
             ("image_output", image_out),
             ("reasoning", reasoning),
             ("output", u.output_tokens - audio_out - image_out - reasoning),
         )
     else:
-        buckets = (("reasoning", reasoning), ("output", u.output_tokens - reasoning))
-    for key, n in buckets:
-        if n:
-            per_token, r, note = memo.get(key) or rate(key)
-            amount = per_token * n
-            total_out += amount
-            add(new(CostLine, (key, n, r, _UNIT, amount, "output", note)))
+        outputs = (("reasoning", reasoning), ("output", u.output_tokens - reasoning))
+    return inputs, outputs
 
-    # ---- fees: never tiered
-    fees = _ZERO
-    if u.characters or u.audio_seconds or u.images or u.tool_calls:
-        fees = _fees(u, mp, lines)
 
-    # positional: measurably faster than keywords on this hot path
-    return Cost(
-        mp.model, tuple(lines), total_in, total_out, fees, period.since, plan.label, period.source
-    )
+def _lines(u: Usage, plan: _Plan, fee_lines: tuple[CostLine, ...]) -> tuple[CostLine, ...]:
+    """One line per non-empty bucket, input then output then fees (`Cost.lines`)."""
+    lines: list[CostLine] = []
+    for side, buckets in zip(("input", "output"), _buckets(u), strict=True):
+        for key, n in buckets:
+            if n:
+                per_token, r, note = plan.rate(key)
+                lines.append(CostLine(key, n, r, _UNIT, per_token * n, side, note))  # type: ignore[arg-type]
+    return (*lines, *fee_lines)
 
 
 def _fee_rate(mp: ModelPrice, key: str, what: str) -> Decimal:

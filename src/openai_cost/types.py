@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Context, Decimal
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .errors import UsageError
 
@@ -608,6 +608,19 @@ class Cost:
         d["price_since"] = price_since
         d["tier"] = tier
         d["source"] = source
+
+    if not TYPE_CHECKING:  # mypy keeps checking every other attribute name
+
+        def __getattr__(self, name: str) -> Any:
+            # the lines `pricing.price` defers (its totals and rates were checked then)
+            pending = self.__dict__.get("_pending") if name == "lines" else None
+            if pending is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self.__dict__["lines"] = lines = pending[0](*pending[1])
+            return lines
+
+    def __getstate__(self) -> dict[str, Any]:  # pickles and copies hold the lines written out
+        return {k: v for k, v in self.__dict__.items() if k != "_pending"} | {"lines": self.lines}
 
     @property
     def total(self) -> Decimal:

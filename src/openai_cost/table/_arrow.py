@@ -1,4 +1,4 @@
-"""Import pyarrow, or say which extra installs it."""
+"""Import pyarrow (and numpy), or say which extra installs them."""
 
 from __future__ import annotations
 
@@ -19,3 +19,18 @@ def require_pyarrow() -> tuple[Any, Any]:
             'openai_cost.table needs pyarrow: pip install "openai-cost[arrow]"'
         ) from e
     return pa, pc
+
+
+def require_numpy() -> Any:
+    """``numpy``, imported on first use (the kernel writes its decimal columns with it).
+
+    Raises:
+        ModuleNotFoundError: numpy is missing; the message names the extra to install.
+    """
+    try:
+        import numpy as np
+    except ModuleNotFoundError as e:  # pragma: no cover - the test environment has numpy
+        raise ModuleNotFoundError(
+            'openai_cost.table needs numpy: pip install "openai-cost[arrow]"'
+        ) from e
+    return np

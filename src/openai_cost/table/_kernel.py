@@ -24,26 +24,24 @@ The first reason in `cost_of`'s own order wins: usage, model, tier, then buckets
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import catalog, to_date
-from ..errors import OpenAICostError, PricingError
-from ..pricing import _MTOK, _OWN_TABLE, _plan, normalize_tier
 from ..types import (
     _FIELD_KEY,
     _SUBSET_CHECKS,
     _SUM_CHECKS,
-    BUCKETS,
-    FEE_DIMENSIONS,
     USAGE_COUNT_FIELDS,
 )
 from ..types import (
     _PLAN as _TREE_PLAN,
 )
-from ._arrow import require_pyarrow
+from ._arrow import require_numpy, require_pyarrow
 from ._catalog import PRICE_SCALE
+from ._groups import _BUCKETS, TOOL_COLUMNS, _Tables
+from ._keys import KeyIndex
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -61,176 +59,8 @@ COST_COLUMNS: tuple[str, ...] = (
 )
 """Columns the kernel appends, in order."""
 
-TOOL_COLUMNS: tuple[str, ...] = tuple(
-    k for k in FEE_DIMENSIONS if k not in ("characters", "audio_minute")
-)
-"""Usage columns counting billable built-in tool calls (one per fee dimension)."""
-
-_UNIT = Decimal(1).scaleb(-PRICE_SCALE)
 _EPOCH = date(1970, 1, 1)
-_BUCKETS = tuple(b.key for b in BUCKETS)  # pricing order: most specific first, input first
 _INPUT_BUCKETS = frozenset(_BUCKETS[: _BUCKETS.index("input") + 1])
-_MS_PER_MINUTE = 60_000
-
-
-def _units(rate: Decimal, per: Decimal) -> int | None:
-    """``rate / per`` in units of 1e-12 USD, or None when that is not a whole number."""
-    v = rate / per / _UNIT
-    return int(v) if v == v.to_integral_value() else None
-
-
-def _inexact(model: str, key: str, rate: Decimal, unit: str) -> str:
-    return (
-        f"model {model!r}: the {key} rate {rate} per {unit} has more than {PRICE_SCALE} "
-        "decimal places per unit; the table kernel cannot price it exactly (use cost_of)"
-    )
-
-
-class _Plan:
-    """The rates of one group on one side of the long-context threshold."""
-
-    __slots__ = ("buckets", "reason")
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        # bucket -> (units per token, error)
-        self.buckets: dict[str, tuple[int | None, str | None]] = {}
-
-
-class _Group:
-    """One distinct (model, day, tier, batch, image key) resolved."""
-
-    __slots__ = (
-        "audio",
-        "chars",
-        "image",
-        "model",
-        "plans",
-        "reason",
-        "since",
-        "threshold",
-        "tools",
-    )
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self.model: str | None = None
-        self.since: date | None = None
-        self.threshold: int | None = None
-        self.plans: tuple[_Plan, _Plan] = (_Plan(), _Plan())
-        # fees: (units per unit, error prefix, error suffix); error None when priced
-        self.chars: tuple[int | None, str | None, str | None] = (None, None, None)
-        self.audio: tuple[int | None, str | None, str | None] = (None, None, None)
-        self.image: tuple[int | None, str | None] = (None, None)
-        self.tools: dict[str, tuple[int | None, str | None, str | None]] = {}
-
-
-def _resolve(
-    cat: Catalog,
-    model: str | None,
-    day: date,
-    tier: str | None,
-    batch: bool,
-    image_key: str | None,
-    shared: dict[tuple[Any, ...], tuple[Any, _Group]],
-) -> _Group:
-    g = _Group()
-    if not model:
-        g.reason = (
-            "model= is required to price a bare usage (the usage object does not name its model)"
-        )
-        return g
-    try:
-        mp = cat.resolve(model, day)
-    except OpenAICostError as e:
-        g.reason = str(e)
-        return g
-    try:
-        tname = normalize_tier(tier)
-        if batch and tname in _OWN_TABLE:
-            raise PricingError(
-                f"batch=True cannot be combined with tier {tier!r}: Batch API calls have no "
-                "service tier"
-            )
-    except PricingError as e:
-        g.reason = str(e)
-        return g
-    period = mp.period
-    # the rates depend on the entry, its period (the catalog-wide tool fees merged into its
-    # standard rates change with the day), the tier and the image key only: share them
-    shared_key = (
-        mp.model,
-        period.since,
-        frozenset(period.standard.items()),
-        tname,
-        batch,
-        image_key,
-    )
-    hit = shared.get(shared_key)
-    if hit is not None:
-        return hit[1]
-    shared[shared_key] = (period, g)
-    g.model = mp.model
-    g.since = period.since
-    lc = period.long_context
-    g.threshold = None if lc is None else lc.threshold
-    if lc is None:
-        g.plans = (g.plans[0], g.plans[0])  # no long-context side: both plans are the same
-    for long_ctx, plan in zip((False, True), g.plans, strict=True):
-        if long_ctx and lc is None:
-            break
-        try:
-            rates = _plan(mp, tname, batch, long_ctx)
-        except PricingError as e:
-            plan.reason = str(e)
-            continue
-        for key in _BUCKETS:
-            try:
-                _, per_m, _ = rates.rate(key)
-            except PricingError as e:
-                plan.buckets[key] = (None, str(e))
-                continue
-            u = _units(per_m, _MTOK)
-            plan.buckets[key] = (
-                (u, None) if u is not None else (None, _inexact(mp.model, key, per_m, "1M tokens"))
-            )
-    std = period.standard
-
-    def fee(
-        key: str, per: Decimal, unit: str, what: str
-    ) -> tuple[int | None, str | None, str | None]:
-        if key not in std:
-            return (
-                None,
-                f"model {mp.model!r} has no {key} rate, so ",
-                f"{what} cannot be priced (prices since {period.since})",
-            )
-        u = _units(std[key], per)
-        if u is None:
-            return None, _inexact(mp.model, key, std[key], unit), None
-        return u, None, None
-
-    g.chars = fee("characters", _MTOK, "1M characters", " characters")
-    g.audio = fee("audio_minute", Decimal(_MS_PER_MINUTE), "minute", " s of audio")
-    for tool in TOOL_COLUMNS:
-        g.tools[tool] = fee(tool, Decimal(1), FEE_DIMENSIONS[tool], f" {tool}(s)")
-    if image_key is not None:
-        per_image = period.per_image
-        if image_key not in per_image:
-            known = ", ".join(sorted(per_image)) or "none"
-            g.image = (
-                None,
-                f"model {mp.model!r} has no per-image price for quality/size {image_key!r}; "
-                f"known: {known}",
-            )
-        else:
-            u = _units(per_image[image_key], Decimal(1))
-            g.image = (
-                (u, None)
-                if u is not None
-                else (None, _inexact(mp.model, "image", per_image[image_key], "image"))
-            )
-    return g
 
 
 def _contradiction(small: str, a: Any, big: str, b: Any) -> Any:
@@ -257,8 +87,15 @@ class _Overflow(Exception):
     pass
 
 
+_INT64_MAX = (1 << 63) - 1
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
 class Kernel:
     """Prices record batches; remembers resolved groups across the batches of one run.
+
+    Every distinct (model, day, tier, batch, image key) is resolved once per kernel, and the
+    rate columns of all groups seen so far are built once and reused by every later batch.
 
     Args:
         model, at, tier, batch: names of the key columns (see `price`).
@@ -277,14 +114,16 @@ class Kernel:
         today: date | None = None,
     ) -> None:
         self.pa, self.pc = require_pyarrow()
+        self.np = require_numpy()
         self.model_col = model
         self.at_col = at
         self.tier_col = tier
         self.batch_col = batch
         self.cat = prices if prices is not None else catalog()
         self.today = today if today is not None else to_date(None)
-        self.groups: dict[tuple[Any, ...], _Group] = {}
-        self.shared: dict[tuple[Any, ...], tuple[Any, _Group]] = {}
+        self.keys = KeyIndex(self.cat)
+        self._tables: _Tables | None = None
+        self._zeros: Any = None  # the data of a zero decimal column, shared (it is read-only)
         pa = self.pa
         self.money = pa.decimal128(38, PRICE_SCALE)
 
@@ -311,47 +150,86 @@ class Kernel:
         t = col.type
         if not (pa.types.is_integer(t) or pa.types.is_null(t)):
             raise TypeError(f"usage column {name!r} must hold whole numbers, got {t}")
-        col = col.cast(pa.int64())
+        if t != pa.int64():
+            col = col.cast(pa.int64())
         return pc.fill_null(col, 0) if col.null_count else col
 
+    def _floor_div(self, v: Any, per: int) -> Any:
+        """``v // per`` (floor, as Python divides) of an int64 array; nulls stay null."""
+        pa, pc = self.pa, self.pc
+        q = pc.divide(v, per)  # truncates toward zero
+        lo = pc.min(v).as_py()
+        if lo is not None and lo < 0:
+            below = pc.and_(pc.less(v, 0), pc.not_equal(pc.multiply(q, per), v))
+            q = pc.subtract(q, pc.fill_null(below, False).cast(pa.int64()))
+        return q
+
     def _days(self, rb: Any) -> Any:
-        """Days since 1970-01-01 (UTC) of the ``at`` column; undated rows: today."""
+        """Days since 1970-01-01 (UTC) of the ``at`` column, int64; undated rows: today."""
         pa, pc = self.pa, self.pc
         n = rb.num_rows
         today = (self.today - _EPOCH).days
         i = rb.schema.get_field_index(self.at_col)
         if i < 0:
-            return pa.array([today] * n, pa.int32()) if n else pa.array([], pa.int32())
+            return pc.fill_null(pa.nulls(n, pa.int64()), today)
         col = rb.column(i)
         t = col.type
-        if pa.types.is_timestamp(t) or pa.types.is_date(t):
-            days = col.cast(pa.date32()).cast(pa.int32())
+        if pa.types.is_timestamp(t):
+            # the instant's UTC day, as `to_date` takes it (a zone only changes how it is shown)
+            days = self._floor_div(col.view(pa.int64()), _PER_DAY[t.unit])
+        elif pa.types.is_date(t):
+            days = col.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
         elif pa.types.is_string(t) or pa.types.is_large_string(t):
             short = pc.equal(pc.utf8_length(col), 10)
             as_date = pc.cast(pc.if_else(short, col, None), pa.date32())
             as_ts = pc.cast(
                 pc.cast(pc.if_else(short, None, col), pa.timestamp("us", tz="UTC")), pa.date32()
             )
-            days = pc.coalesce(as_date, as_ts).cast(pa.int32())
+            days = pc.coalesce(as_date, as_ts).cast(pa.int32()).cast(pa.int64())
         elif pa.types.is_integer(t):  # epoch seconds, as the API's `created`
-            days = pc.divide(col.cast(pa.int64()), 86400).cast(pa.int32())
+            days = self._floor_div(col.cast(pa.int64()), _PER_DAY["s"])
         else:
             raise TypeError(
                 f"column {self.at_col!r} must be a timestamp, date, ISO string or epoch "
                 f"seconds, got {t}"
             )
-        return pc.fill_null(days, today)
+        return pc.fill_null(days, today) if days.null_count else days
 
-    def _encode(self, arr: Any) -> tuple[Any, list[Any]]:
-        """(int64 codes, values) with nulls as their own last code."""
-        pa, pc = self.pa, self.pc
-        enc = pc.dictionary_encode(arr)
-        values = enc.dictionary.to_pylist()
-        codes = enc.indices.cast(pa.int64())
-        if codes.null_count:
-            codes = pc.fill_null(codes, len(values))
-            values.append(None)
-        return codes, values
+    def _bounded(self, counts: list[Any], peak_rate: int) -> bool:
+        """Whether the sum over ``counts`` of the largest count (either sign) times the
+        largest rate stays within int64: then no product or total can overflow."""
+        total = 0
+        for x in counts:
+            lo, hi = (v.as_py() or 0 for v in self.pc.min_max(x).values())
+            total += max(-lo, hi) * peak_rate
+        return total < _INT64_MAX
+
+    def _table(self) -> _Tables:
+        t = self._tables
+        registry = self.keys.registry
+        if t is None or t.size != len(registry):
+            t = self._tables = _Tables(self.pa, registry)
+        return t
+
+    def _money(self, units: Any, valid: Any, n: int) -> Any:
+        """int64 units of 1e-12 USD -> ``decimal128(38, 12)``, null where ``valid`` is not set.
+
+        Written straight into the decimal's 16-byte little-endian words (the int64 and its
+        sign), which is several times faster than Arrow's cast.
+        """
+        pa, np = self.pa, self.np
+        if units is None:  # no column of this side: zeros, one buffer shared by the batches
+            if self._zeros is None or self._zeros.size < 16 * n:
+                zeros = np.zeros(2 * n, dtype=np.int64)
+                zeros.flags.writeable = False
+                self._zeros = pa.py_buffer(zeros)
+            return pa.Array.from_buffers(self.money, n, [valid, self._zeros])
+        buf = pa.allocate_buffer(16 * n)  # from Arrow's pool, reused batch after batch
+        words = np.frombuffer(buf, dtype=np.int64).reshape(n, 2)
+        x = np.frombuffer(units.buffers()[1], dtype=np.int64, count=n, offset=units.offset * 8)
+        words[:, 0] = x
+        np.right_shift(x, 63, out=words[:, 1])  # the sign, in the high word
+        return pa.Array.from_buffers(self.money, n, [valid, buf])
 
     # ------------------------------------------------------------------ pricing
     def price_batch(self, rb: Any) -> Any:
@@ -379,7 +257,8 @@ class Kernel:
         def put(mask: Any, msg: Any) -> None:
             """Give rows in ``mask`` without a reason yet ``msg`` (built only if needed)."""
             nonlocal reason
-            mask = pc.and_kleene(mask, pc.is_null(reason))
+            if reason.null_count != n:
+                mask = pc.and_kleene(mask, pc.is_null(reason))
             if pc.any(mask).as_py():
                 reason = pc.if_else(mask, msg() if callable(msg) else msg, reason)
 
@@ -388,10 +267,14 @@ class Kernel:
                 *[p if not isinstance(p, str) else pa.scalar(p) for p in parts], ""
             )
 
+        def negative(c: Any) -> bool:
+            low = pc.min(c).as_py()
+            return low is not None and low < 0
+
         # ---- 1. the usage, checked as Usage checks it
         for name in USAGE_COUNT_FIELDS:
             c = counts[name]
-            if c is not None:
+            if c is not None and negative(c):
                 put(
                     pc.less(c, 0),
                     lambda c=c, name=name: text(f"{name} must be >= 0, got ", c.cast(pa.string())),
@@ -419,7 +302,7 @@ class Kernel:
             seconds_ms = ms.view(pa.decimal128(38, 0)).cast(pa.int64())
         for tool in TOOL_COLUMNS:
             c = tools[tool]
-            if c is not None:
+            if c is not None and negative(c):
                 put(
                     pc.less(c, 0),
                     lambda c=c, tool=tool: text(
@@ -428,13 +311,6 @@ class Kernel:
                 )
 
         zero = pa.scalar(0, pa.int64())
-
-        def add(*xs: Any) -> Any:
-            out = None
-            for x in xs:
-                if x is not None:
-                    out = x if out is None else pc.add(out, x)
-            return out
 
         def sub(a: Any, *xs: Any) -> Any:
             out = a
@@ -457,7 +333,7 @@ class Kernel:
             excl[key] = sub(c[field_], *(excl[k] for k in inside))
         for whole, members in _SUM_CHECKS:
             x = excl[_FIELD_KEY[whole]]
-            if x is None:
+            if x is None or not negative(x):
                 continue
             w = c[whole]
             put(
@@ -487,78 +363,50 @@ class Kernel:
             )
             image_key = pc.if_else(has, key, pa.scalar(None, pa.string()))
 
-        # ---- 2. one resolution per distinct group
-        model_codes, models = self._encode(rb.column(names.index(self.model_col)).cast(pa.string()))
-        day_codes, days = self._encode(self._days(rb))
+        # ---- 2. one resolution per distinct group, one row of the rate tables per resolution
+        model_col = rb.column(names.index(self.model_col))
         ti = rb.schema.get_field_index(self.tier_col)
-        tier_codes, tiers = (
-            self._encode(rb.column(ti).cast(pa.string())) if ti >= 0 else (None, [None])
-        )
         bi = rb.schema.get_field_index(self.batch_col)
-        batch_codes = None
-        if bi >= 0:
-            batch_codes = pc.fill_null(rb.column(bi).cast(pa.bool_()), False).cast(pa.int64())
-        img_codes, img_keys = self._encode(image_key) if image_key is not None else (None, [None])
-        code = model_codes
-        for codes, size_ in (
-            (day_codes, len(days)),
-            (tier_codes, len(tiers)),
-            (batch_codes, 2),
-            (img_codes, len(img_keys)),
-        ):
-            code = pc.multiply(code, size_)
-            if codes is not None:
-                code = pc.add(code, codes)
-        uniq = pc.unique(code)
-        gid = pc.index_in(code, value_set=uniq).cast(pa.int64())
-        groups: list[_Group] = []
-        for v in uniq.to_pylist():
-            v, ik = divmod(v, len(img_keys))
-            v, b = divmod(v, 2)
-            v, t = divmod(v, len(tiers))
-            m, d = divmod(v, len(days))
-            gkey = (models[m], days[d], tiers[t], bool(b), img_keys[ik])
-            g = self.groups.get(gkey)
-            if g is None:
-                g = self.groups[gkey] = _resolve(
-                    self.cat,
-                    models[m],
-                    _EPOCH + timedelta(days=days[d]),
-                    tiers[t],
-                    bool(b),
-                    img_keys[ik],
-                    self.shared,
-                )
-            groups.append(g)
-        # distinct keys often share one resolution (aliases, days of one period): index those
-        index: dict[int, int] = {}
-        distinct: list[_Group] = []
-        for g in groups:
-            if id(g) not in index:
-                index[id(g)] = len(distinct)
-                distinct.append(g)
-        gid = pc.take(pa.array([index[id(g)] for g in groups], pa.int64()), gid)
-        groups = distinct
-
-        resolved = pc.take(pa.array([g.model for g in groups], pa.string()), gid)
-        since = pc.take(pa.array([g.since for g in groups], pa.date32()), gid)
-        group_reasons = [g.reason for g in groups]
-        if any(r is not None for r in group_reasons):
-            put(pc.is_valid(gid), pc.take(pa.array(group_reasons, pa.string()), gid))
+        gid, as_given = self.keys.ids(
+            model_col,
+            self._days(rb),
+            rb.column(ti) if ti >= 0 else None,
+            pc.fill_null(rb.column(bi).cast(pa.bool_()), False) if bi >= 0 else None,
+            image_key,
+            n,
+        )
+        tables = self._table()
+        if as_given and pa.types.is_string(model_col.type):
+            resolved = model_col  # every name is the catalog's own: no copy
+        else:
+            resolved = pc.take(tables.resolved, gid)
+        since = pc.take(tables.since, gid)
+        if tables.reasons is not None:
+            why = pc.take(tables.reasons, gid)
+            if why.null_count != n:
+                put(pc.is_valid(why), why)
 
         # long context: input strictly above the group's threshold
-        plan_id = pc.multiply(gid, 2)
-        thresholds = [g.threshold for g in groups]
-        if i_tok is not None and any(t is not None for t in thresholds):
-            thr = pc.take(pa.array(thresholds, pa.int64()), gid)
-            long_ctx = pc.fill_null(pc.greater(i_tok, thr), False)
-            plan_id = pc.add(plan_id, long_ctx.cast(pa.int64()))
-        plans = [p for g in groups for p in g.plans]
-        plan_reasons = [p.reason for p in plans]
-        if any(r is not None for r in plan_reasons):
-            put(pc.is_valid(plan_id), pc.take(pa.array(plan_reasons, pa.string()), plan_id))
+        plan_id = pc.multiply(gid.cast(pa.int64()), 2)
+        if i_tok is not None and tables.thresholds is not None:
+            thr = pc.take(tables.thresholds, gid)
+            if thr.null_count != n:
+                long_ctx = pc.fill_null(pc.greater(i_tok, thr), False)
+                plan_id = pc.add(plan_id, long_ctx.cast(pa.int64()))
+        if tables.plan_reasons is not None:
+            why = pc.take(tables.plan_reasons, plan_id)
+            if why.null_count != n:
+                put(pc.is_valid(why), why)
 
         # ---- 3. exclusive buckets x rates, in pricing order
+        chars = c["characters"]
+        priced_counts = [
+            *(buckets[k] for k in _BUCKETS),
+            chars,
+            seconds_ms,
+            images if image_key is not None else None,
+            *tools.values(),
+        ]
         if wide:
             word, wide_sum = pa.decimal256(19, 0), pa.decimal256(60, 0)
 
@@ -567,6 +415,14 @@ class Kernel:
 
             def acc(total: Any, x: Any) -> Any:
                 return x if total is None else pc.add(total, x).cast(wide_sum)
+
+        elif self._bounded([x for x in priced_counts if x is not None], tables.peak):
+            # no count x rate, nor their sum, can leave int64: plain arithmetic
+            def mul(x: Any, r: Any) -> Any:
+                return pc.multiply(x, r)
+
+            def acc(total: Any, x: Any) -> Any:
+                return x if total is None else pc.add(total, x)
 
         else:
 
@@ -584,87 +440,78 @@ class Kernel:
                 except pa.ArrowInvalid as e:
                     raise _Overflow from e
 
-        def priced(count: Any, rates: list[int | None], errors: Any) -> Any:
+        def priced(count: Any, rates: Any, errors: Any) -> Any:
             """count x rate by plan; rows with a count and no rate get the error."""
-            rate_arr = pa.array(rates, pa.int64())
-            rate = pc.take(rate_arr, plan_id)
-            if rate_arr.null_count:
+            rate = pc.take(rates, plan_id)
+            if rate.null_count:
                 put(pc.and_(pc.is_null(rate), pc.not_equal(count, 0)), errors)
                 rate = pc.fill_null(rate, 0)
             return mul(count, rate)
+
+        def listed(values: list[str | None]) -> Any:
+            return pc.take(pa.array(values, pa.string()), plan_id)
 
         totals: dict[str, Any] = {"input": None, "output": None, "fees": None}
         for key in _BUCKETS:
             count = buckets[key]
             if count is None:
                 continue
-            cells = [p.buckets.get(key, (None, None)) for p in plans]
-            amount = priced(
-                count,
-                [u for u, _ in cells],
-                lambda cells=cells: pc.take(pa.array([e for _, e in cells], pa.string()), plan_id),
-            )
+            rates, errs = tables.buckets[key]
+            amount = priced(count, rates, lambda errs=errs: listed(errs))
             side = "input" if key in _INPUT_BUCKETS else "output"
             totals[side] = acc(totals[side], amount)
 
-        def fee(
-            count: Any, per_group: list[tuple[int | None, str | None, str | None]], shown: Any
-        ) -> Any:
-            # fees do not depend on the long-context side: the same cell on both plans
-            doubled = [cell for cell in per_group for _ in (0, 1)]
+        def fee(count: Any, name: str, shown: Any) -> Any:
+            rates, pre, post = tables.fees[name]
 
             def errors() -> Any:
-                pre = pc.take(pa.array([x[1] for x in doubled], pa.string()), plan_id)
-                post = pc.take(pa.array([x[2] for x in doubled], pa.string()), plan_id)
-                return pc.coalesce(text(pre, shown, post), pre)
+                head = listed(pre)
+                return pc.coalesce(text(head, shown, listed(post)), head)
 
-            return priced(count, [x[0] for x in doubled], errors)
+            return priced(count, rates, errors)
 
-        chars = c["characters"]
         if chars is not None:
-            totals["fees"] = acc(
-                totals["fees"], fee(chars, [g.chars for g in groups], chars.cast(pa.string()))
-            )
+            totals["fees"] = acc(totals["fees"], fee(chars, "characters", chars.cast(pa.string())))
         if seconds_ms is not None:
             # the rate per millisecond (per minute / 60 000) is exact, else the group has a reason
-            amount = fee(seconds_ms, [g.audio for g in groups], secs_txt)
-            totals["fees"] = acc(totals["fees"], amount)
+            totals["fees"] = acc(totals["fees"], fee(seconds_ms, "audio_seconds", secs_txt))
         if images is not None and image_key is not None:
-            doubled = [g.image for g in groups for _ in (0, 1)]
-            amount = priced(
-                images,
-                [x[0] for x in doubled],
-                lambda: pc.take(pa.array([x[1] for x in doubled], pa.string()), plan_id),
-            )
+            rates, errs = tables.image
+            amount = priced(images, rates, lambda: listed(errs))
             totals["fees"] = acc(totals["fees"], amount)
         for tool in TOOL_COLUMNS:
             cnt = tools[tool]
             if cnt is not None:
-                totals["fees"] = acc(
-                    totals["fees"],
-                    fee(
-                        cnt,
-                        [g.tools.get(tool, (None, None, None)) for g in groups],
-                        cnt.cast(pa.string()),
-                    ),
-                )
+                totals["fees"] = acc(totals["fees"], fee(cnt, tool, cnt.cast(pa.string())))
 
         # ---- 4. to exact decimals; unpriced rows have no cost
-        unpriced = pc.is_valid(reason) if reason.null_count != n else None
-
-        def money(units: Any) -> Any:
-            if units is None:  # no column of this side (no fees, often): zeros, built in C
-                units = pc.fill_null(pa.nulls(n, pa.int64()), 0)
-            dec = units.cast(pa.decimal128(38, 0)).view(self.money)
-            if unpriced is None:
-                return dec
-            return pc.if_else(unpriced, pa.scalar(None, self.money), dec)
-
         cin, cout, cfees = totals["input"], totals["output"], totals["fees"]
         ctotal = None
         for part in (cin, cout, cfees):
             if part is not None:
                 ctotal = acc(ctotal, part)
+        if wide:
+            unpriced = pc.is_valid(reason) if reason.null_count != n else None
+
+            def money(units: Any) -> Any:
+                if units is None:
+                    units = pc.fill_null(pa.nulls(n, pa.int64()), 0)
+                dec = units.cast(pa.decimal128(38, 0)).view(self.money)
+                if unpriced is None:
+                    return dec
+                return pc.if_else(unpriced, pa.scalar(None, self.money), dec)
+
+        else:
+            valid = None
+            if reason.null_count != n:
+                ok = pc.is_null(reason)
+                if ok.offset:
+                    ok = pa.concat_arrays([pa.array([], pa.bool_()), ok])
+                valid = ok.buffers()[1]
+
+            def money(units: Any) -> Any:
+                return self._money(units, valid, n)
+
         out = rb
         for field, arr in zip(
             self.result_fields(),

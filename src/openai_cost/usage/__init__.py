@@ -22,6 +22,7 @@ from ._mapping import (
     CHAT_PROMPT_DETAIL_KEYS,
     CHAT_USAGE_KEYS,
     as_mapping,
+    chat_dict_usage,
     usage_from_mapping,
 )
 from ._response import (
@@ -51,6 +52,7 @@ __all__ = [
     "UsageHider",
     "as_mapping",
     "body_payload",
+    "chat_dict_usage",
     "endpoint_of",
     "extract_usage",
     "iter_records",
