@@ -134,3 +134,20 @@ def expected(row: dict[str, Any]) -> tuple[Any, ...]:
     except OpenAICostError as e:
         return None, None, None, None, str(e)
     return c.input, c.output, c.fees, c.total, c.model, c.price_since, None
+
+
+def rows_table(rows: list[dict[str, Any]]) -> Any:
+    """The rows (as `random_rows` makes them) as the kernel's input table."""
+    import pyarrow as pa
+
+    cols: dict[str, Any] = {
+        "model": pa.array([r["model"] for r in rows], pa.string()),
+        "created_at": pa.array([r["created_at"] for r in rows], pa.timestamp("us", tz="UTC")),
+        "service_tier": pa.array([r["service_tier"] for r in rows], pa.string()),
+        "batch": pa.array([r["batch"] for r in rows], pa.bool_()),
+    }
+    for f in (*USAGE_COUNT_FIELDS, "audio_seconds", *TOOL_COLUMNS):
+        cols[f] = pa.array([r[f] for r in rows], pa.int64())
+    for f in ("image_size", "image_quality"):
+        cols[f] = pa.array([r.get(f) for r in rows], pa.string())
+    return pa.table(cols)

@@ -13,26 +13,10 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 
 import openai_cost  # noqa: E402
-from _table_helpers import expected, random_rows  # noqa: E402
+from _table_helpers import expected, random_rows, rows_table  # noqa: E402
 from openai_cost import table  # noqa: E402
-from openai_cost.table import TOOL_COLUMNS  # noqa: E402
-from openai_cost.types import USAGE_COUNT_FIELDS  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-
-
-def _arrow(rows: list[dict]) -> object:
-    cols = {
-        "model": pa.array([r["model"] for r in rows], pa.string()),
-        "created_at": pa.array([r["created_at"] for r in rows], pa.timestamp("us", tz="UTC")),
-        "service_tier": pa.array([r["service_tier"] for r in rows], pa.string()),
-        "batch": pa.array([r["batch"] for r in rows], pa.bool_()),
-    }
-    for f in (*USAGE_COUNT_FIELDS, "audio_seconds", *TOOL_COLUMNS):
-        cols[f] = pa.array([r[f] for r in rows], pa.int64())
-    for f in ("image_size", "image_quality"):
-        cols[f] = pa.array([r.get(f) for r in rows], pa.string())
-    return pa.table(cols)
 
 
 def _check(rows: list[dict], result: object) -> int:
@@ -61,7 +45,7 @@ def _check(rows: list[dict], result: object) -> int:
 
 def test_kernel_equals_cost_of_on_100k_random_rows() -> None:
     rows = random_rows(100_000, seed=13)
-    result = table.price(_arrow(rows))
+    result = table.price(rows_table(rows))
     unpriced = _check(rows, result)
     # the sample really covers both sides
     assert 20_000 < unpriced < 80_000
@@ -72,7 +56,7 @@ def test_kernel_equals_cost_of_on_100k_random_rows() -> None:
 @pytest.mark.slow
 def test_kernel_equals_cost_of_across_many_small_batches() -> None:
     rows = random_rows(100_000, seed=7)
-    t = _arrow(rows)
+    t = rows_table(rows)
     batches = t.to_batches(max_chunksize=1000)
     result = table.price(pa.Table.from_batches(batches))
     _check(rows, result)

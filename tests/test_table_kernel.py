@@ -18,28 +18,13 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("numpy")
 
-from _table_helpers import expected, random_rows  # noqa: E402
+from _table_helpers import expected, random_rows, rows_table  # noqa: E402
 from openai_cost import Usage, cost_of  # noqa: E402
 from openai_cost import table as tbl  # noqa: E402
 from openai_cost.errors import OpenAICostError  # noqa: E402
-from openai_cost.table import COST_COLUMNS, TOOL_COLUMNS, Kernel, _keys  # noqa: E402
-from openai_cost.types import USAGE_COUNT_FIELDS  # noqa: E402
+from openai_cost.table import COST_COLUMNS, Kernel, _keys  # noqa: E402
 
 MONEY = pa.decimal128(38, 12)
-
-
-def _rows_table(rows: list[dict[str, Any]]) -> Any:
-    cols: dict[str, Any] = {
-        "model": pa.array([r["model"] for r in rows], pa.string()),
-        "created_at": pa.array([r["created_at"] for r in rows], pa.timestamp("us", tz="UTC")),
-        "service_tier": pa.array([r["service_tier"] for r in rows], pa.string()),
-        "batch": pa.array([r["batch"] for r in rows], pa.bool_()),
-    }
-    for f in (*USAGE_COUNT_FIELDS, "audio_seconds", *TOOL_COLUMNS):
-        cols[f] = pa.array([r[f] for r in rows], pa.int64())
-    for f in ("image_size", "image_quality"):
-        cols[f] = pa.array([r.get(f) for r in rows], pa.string())
-    return pa.table(cols)
 
 
 def _same_as_cost_of(rows: list[dict[str, Any]], result: Any) -> None:
@@ -171,7 +156,7 @@ def test_one_batch_with_many_distinct_keys_and_a_wide_day_span(
             days=rng.randint(0, 300)
         )
     kernel = Kernel()
-    t = _rows_table(rows)
+    t = rows_table(rows)
     out = pa.Table.from_batches([kernel.price_batch(t.combine_chunks().to_batches()[0])])
     _same_as_cost_of(rows, out)
     # failures share rows of the rate tables by message: far fewer than the distinct keys
@@ -182,17 +167,17 @@ def test_combined_key_codes_are_compacted_when_they_would_grow_too_large(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rows = random_rows(3_000, seed=3)
-    want = tbl.price(_rows_table(rows))
+    want = tbl.price(rows_table(rows))
     # a tiny limit forces a compaction between every two key columns
     monkeypatch.setattr(_keys, "_CODE_LIMIT", 8)
-    got = tbl.price(_rows_table(rows))
+    got = tbl.price(rows_table(rows))
     assert got.equals(want)
     _same_as_cost_of(rows, got)
 
 
 def test_rate_tables_are_reused_and_grown_across_batches() -> None:
     rows = random_rows(4_000, seed=11)
-    t = _rows_table(rows)
+    t = rows_table(rows)
     kernel = Kernel()
     first = kernel.price_batch(t.slice(0, 2_000).combine_chunks().to_batches()[0])
     size = kernel._table().size
@@ -252,7 +237,7 @@ def test_times_before_1970_fall_on_the_day_before(unit: str) -> None:
 
 def test_dictionary_model_column_prices_like_a_string_column() -> None:
     rows = random_rows(3_000, seed=17)
-    t = _rows_table(rows)
+    t = rows_table(rows)
     enc = t.set_column(0, "model", t.column("model").dictionary_encode())
     tier = enc.column("service_tier").dictionary_encode()
     enc = enc.set_column(enc.schema.get_field_index("service_tier"), "service_tier", tier)
@@ -294,7 +279,7 @@ def test_names_seen_in_earlier_batches_are_looked_up(
     monkeypatch.setattr(_keys, "_KNOWN_LIMIT", limit)
     monkeypatch.setattr(_keys, "_DENSE_LIMIT", 0)  # the hashed stable codes, here
     rows = random_rows(3_000, seed=29)
-    t = _rows_table(rows)
+    t = rows_table(rows)
     kernel = Kernel()
     out = [kernel.price_batch(rb) for rb in t.to_batches(max_chunksize=500)]
     _same_as_cost_of(rows, pa.Table.from_batches(out))
@@ -352,7 +337,7 @@ def test_a_small_key_rectangle_is_looked_up_in_a_table_kept_across_batches(
     models = ("gpt-4o", "gpt-4o-mini", "o3", "gpt-5-mini", "GPT-4.1", "nope")
     rows = _few_keys(4_000, 31, models, date(2025, 3, 1), 365)
     rows += _few_keys(1_000, 37, models, date(2025, 6, 1), 30)  # another rectangle
-    t = _rows_table(rows)
+    t = rows_table(rows)
     # small batches (DuckDB's 2048-row vectors) keep to the cached codes
     small = Kernel()
     out = [small.price_batch(rb) for rb in t.to_batches(max_chunksize=1_000)]

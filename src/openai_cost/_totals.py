@@ -66,15 +66,7 @@ class GroupTotal:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (decimal strings)."""
-        return {
-            **self.key,
-            "calls": self.calls,
-            "usage": {k: v if isinstance(v, int) else str(v) for k, v in self.usage.items()},
-            "input_usd": str(self.input_usd),
-            "output_usd": str(self.output_usd),
-            "fees_usd": str(self.fees_usd),
-            "total_usd": str(self.total_usd),
-        }
+        return {**self.key, **_totals(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +122,7 @@ class Summary:
         return {
             "by": list(self.by),
             "groups": [g.to_dict() for g in self.groups],
-            "total": {
-                "calls": self.calls,
-                "usage": {k: v if isinstance(v, int) else str(v) for k, v in self.usage.items()},
-                "input_usd": str(self.input_usd),
-                "output_usd": str(self.output_usd),
-                "fees_usd": str(self.fees_usd),
-                "total_usd": str(self.total_usd),
-            },
+            "total": _totals(self),
             "records": self.records,
             "malformed": self.malformed,
             "unpriced": self.unpriced,
@@ -148,3 +133,15 @@ class Summary:
             "problems": [p.to_dict() for p in self.problems],
             "problems_not_listed": self.unlisted,
         }
+
+
+def _totals(t: GroupTotal | Summary) -> dict[str, Any]:
+    """Calls, usage and money of a group or of everything, JSON-ready (decimal strings)."""
+    return {
+        "calls": t.calls,
+        "usage": {k: v if isinstance(v, int) else str(v) for k, v in t.usage.items()},
+        "input_usd": str(t.input_usd),
+        "output_usd": str(t.output_usd),
+        "fees_usd": str(t.fees_usd),
+        "total_usd": str(t.total_usd),
+    }
