@@ -1,10 +1,16 @@
-"""Shared fixtures: every test runs with its own OPENAI_COST_HOME and no user price file."""
+"""Shared fixtures: every test runs with its own OPENAI_COST_HOME and no user price file;
+``backend`` (each ledger backend in turn: SQLite, and PostgreSQL when configured) and
+``ledger`` (a `Ledger` on it) for the tests that ask for them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from _ledger_helpers import BACKENDS, Backend, make_backend
+from openai_cost import Ledger
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +25,15 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     catalog(reload=True)
     return home
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    with make_backend(request.param, tmp_path) as b:
+        yield b
+
+
+@pytest.fixture
+def ledger(backend: Backend) -> Iterator[Ledger]:
+    with Ledger(backend.url) as led:
+        yield led

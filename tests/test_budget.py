@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -13,22 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from _ledger_helpers import BACKENDS, Backend, count_rows, make_backend, rec, worker_budget
+from _ledger_helpers import Backend, count_rows, rec, worker_budget
 from openai_cost import Budget, BudgetExceededError, BudgetWarning, ConfigError, Ledger
 
 NOW = datetime.now(timezone.utc)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
-
-
-@pytest.fixture
-def ledger(backend: Backend) -> Iterator[Ledger]:
-    with Ledger(backend.url) as led:
-        yield led
 
 
 def ten_cents(rid: str, *, at: datetime = NOW, tags: dict[str, str] | None = None) -> object:

@@ -24,7 +24,6 @@ import pytest
 import sqlalchemy as sa
 
 from _ledger_helpers import (
-    BACKENDS,
     COST_DEFAULT,
     PG_URL,
     Backend,
@@ -40,18 +39,6 @@ from openai_cost import (
 )
 from openai_cost.ledger import PG_LOCK_BUDGET
 from openai_cost.ledger.queries import record_to_dict
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
-
-
-@pytest.fixture
-def ledger(backend: Backend) -> Iterator[Ledger]:
-    with Ledger(backend.url) as led:
-        yield led
 
 
 def _engine(url: str) -> sa.Engine:

@@ -34,7 +34,7 @@ from _dashboard_helpers import (
     D,
     seed,
 )
-from _ledger_helpers import BACKENDS, Backend, make_backend, prices, rec
+from _ledger_helpers import Backend, prices, rec
 from openai_cost.dashboard.app import create_app
 from openai_cost.dashboard.budgets import load_budgets
 from openai_cost.errors import ConfigError, LedgerError
@@ -42,12 +42,6 @@ from openai_cost.ledger import Ledger
 from openai_cost.ledger.views import CallFilter
 
 NOV = {"since": "2026-11-01", "until": "2026-11-20"}
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
 
 
 @pytest.fixture

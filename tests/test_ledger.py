@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from _ledger_helpers import (
-    BACKENDS,
     COST_DEFAULT,
     IN_CI,
     PG_URL,
@@ -37,18 +35,6 @@ from openai_cost import ConfigError, Ledger, LedgerError
 from openai_cost.config import load_settings
 from openai_cost.ledger import resolve_url
 from openai_cost.ledger.queries import record_from_dict, record_to_dict
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
-
-
-@pytest.fixture
-def ledger(backend: Backend) -> Iterator[Ledger]:
-    with Ledger(backend.url) as led:
-        yield led
 
 
 def test_postgres_suite_runs_in_ci() -> None:

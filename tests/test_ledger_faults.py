@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from _ledger_helpers import (
-    BACKENDS,
     COST_DEFAULT,
     T0,
     Backend,
@@ -34,12 +33,6 @@ from openai_cost import ConfigError, Ledger, LedgerError, session
 from openai_cost.ledger.queries import record_to_dict
 
 TESTS_DIR = str(Path(__file__).parent)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
 
 
 def _rejected(spool: Path) -> list[dict[str, object]]:

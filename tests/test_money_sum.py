@@ -9,18 +9,16 @@ through a real ledger on both backends, and compare with sums computed here in `
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _ledger_helpers import BACKENDS, T0, Backend, make_backend, rec
+from _ledger_helpers import T0, Backend, rec
 from openai_cost import Ledger
 from openai_cost.ledger import queries
 from openai_cost.ledger.schema import calls, pico_usd
@@ -150,12 +148,6 @@ def test_fast_path_equals_decimal_path(values: list[tuple[int, Decimal | None]])
     for g, (fast, slow) in _sums(engine, values).items():
         assert (None if fast is None else Decimal(fast)) == want[g]
         assert (None if slow is None else Decimal(slow)) == want[g]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
 
 
 def test_report_and_spent_are_exact_on_awkward_calls(backend: Backend) -> None:

@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from _ledger_helpers import BACKENDS, Backend, make_backend
+from _ledger_helpers import Backend
 from fake_admin_server import (
     ADMIN_KEY,
     FakeAdmin,
@@ -76,12 +76,6 @@ D_USD = Decimal("0.0009")
 # E: 50,000 x $0.02
 E_USD = Decimal("0.001")
 CALLS = [A, B, C, D, E]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    with make_backend(request.param, tmp_path) as b:
-        yield b
 
 
 @pytest.fixture
