@@ -36,6 +36,18 @@ def _remember_prices(ctx: click.Context, _param: click.Parameter, value: tuple[s
         root.meta[_PRICES_KEY].extend(value)
 
 
+def db_option(f: F) -> F:
+    """``--db URL``: the ledger database (default: ``OPENAI_COST_DB_URL``, else the user dir's)."""
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="OPENAI_COST_DB_URL",
+        metavar="URL",
+        help="Ledger database: sqlite:///PATH or postgresql://USER@HOST/DB "
+        "(default: OPENAI_COST_DB_URL, else ledger.db in the user dir).",
+    )(f)
+
+
 def prices_option(f: F) -> F:
     """``--prices FILE`` (repeatable): extra price files, on the group and on every command."""
     return click.option(

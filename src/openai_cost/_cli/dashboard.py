@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ._common import get_catalog, prices_option
+from ._common import db_option, get_catalog, prices_option
 
 __all__ = ["dashboard", "is_loopback"]
 
@@ -26,14 +26,7 @@ def is_loopback(host: str) -> bool:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_url",
-    envvar="OPENAI_COST_DB_URL",
-    metavar="URL",
-    help="Ledger database: sqlite:///PATH or postgresql://USER@HOST/DB "
-    "(default: OPENAI_COST_DB_URL, else ledger.db in the user dir).",
-)
+@db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the dashboard in a browser.")

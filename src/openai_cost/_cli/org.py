@@ -11,21 +11,10 @@ from typing import Any
 
 import click
 
-from ._common import date_type, echo_json, get_catalog, prices_option
+from ._common import date_type, db_option, echo_json, get_catalog, prices_option
 from ._console import console, err_console, money
 
 __all__ = ["org", "reconcile"]
-
-_DB_HELP = (
-    "Ledger database: sqlite:///PATH or postgresql://USER@HOST/DB "
-    "(default: OPENAI_COST_DB_URL, else ledger.db in the user dir)."
-)
-
-
-def _db_option(f: Any) -> Any:
-    return click.option(
-        "--db", "db_url", envvar="OPENAI_COST_DB_URL", metavar="URL", help=_DB_HELP
-    )(f)
 
 
 def _window(f: Any) -> Any:
@@ -64,7 +53,7 @@ def org() -> None:
 
 @org.command()
 @_window
-@_db_option
+@db_option
 @click.option(
     "--base-url",
     metavar="URL",
@@ -151,7 +140,7 @@ _BY = ("model", "project", "api_key", "user", "day", "tier", "line_item")
 
 @org.command()
 @_window
-@_db_option
+@db_option
 @click.option(
     "--by",
     type=click.Choice(_BY),
@@ -244,7 +233,7 @@ def _tokens(n: int) -> str:
 
 @click.command()
 @_window
-@_db_option
+@db_option
 @click.option(
     "--pull",
     "do_pull",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import date_type, echo_json, prices_option
+from ._common import date_type, db_option, echo_json, prices_option
 from ._console import console, money
 from ._layout import Column, fit, print_fit
 
@@ -52,14 +52,7 @@ def _parse_tags(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_url",
-    envvar="OPENAI_COST_DB_URL",
-    metavar="URL",
-    help="Ledger database: sqlite:///PATH or postgresql://USER@HOST/DB "
-    "(default: OPENAI_COST_DB_URL, else ledger.db in the user dir).",
-)
+@db_option
 @click.option(
     "--by",
     default="model",
